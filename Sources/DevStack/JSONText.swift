@@ -1,0 +1,50 @@
+/// Minimal JSON writing for the stand-ins' fixed-shape replies.
+///
+/// Hand-written rather than `JSONSerialization` so that key order is stable (readable in
+/// a terminal) and so that no Foundation type crosses an event loop.
+struct JSONObjectWriter {
+    private var members: [String] = []
+
+    mutating func add(_ key: String, _ value: String?) {
+        members.append("\(JSONText.quoted(key)):\(value.map(JSONText.quoted) ?? "null")")
+    }
+
+    mutating func add(_ key: String, _ value: Int) {
+        members.append("\(JSONText.quoted(key)):\(value)")
+    }
+
+    mutating func add(_ key: String, _ value: Int64) {
+        members.append("\(JSONText.quoted(key)):\(value)")
+    }
+
+    var text: String { "{" + members.joined(separator: ",") + "}" }
+}
+
+enum JSONText {
+    /// `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// The stand-ins' error body, shaped like the gateway's own errors (SPEC §11).
+    static func error(_ code: String, _ message: String) -> String {
+        var writer = JSONObjectWriter()
+        writer.add("error", code)
+        writer.add("message", message)
+        return writer.text
+    }
+}

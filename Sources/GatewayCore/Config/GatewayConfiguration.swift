@@ -1,0 +1,100 @@
+import Logging
+
+/// Every setting of SPEC §2, parsed and validated once at start-up.
+///
+/// Nothing else in the gateway reads the environment; tests build one of these directly.
+public struct GatewayConfiguration: Sendable {
+    public static let defaultJWTSecret = "aegis-local-dev-secret-change-in-production"
+
+    public enum LogFormat: String, Sendable { case json, text }
+
+    /// Which defaults apply: `dev` binds to loopback and logs text (SPEC §13).
+    public enum Profile: Sendable { case serve, dev }
+
+    public var host: String = "::"
+    public var port: Int = 8000
+    public var jwtSecret: String = Self.defaultJWTSecret
+    public var jwtIssuer: String? = "aegis-gateway"
+    public var jwtLeewaySeconds: Double = 0
+    public var upstreams: [Service: UpstreamURL] = Dictionary(
+        uniqueKeysWithValues: Service.allCases.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
+    )
+    public var metricsHost: String = "127.0.0.1"
+    /// 0 disables the metrics listener.
+    public var metricsPort: Int = 9090
+    public var rateLimitPerMinute: Int64 = 100
+    public var rateLimitBurst: Int64 = 10
+    public var rateLimitMaxKeys: Int = 100_000
+    public var maxConnections: Int = 10_000
+    public var trustedProxies: [CIDR] = []
+    public var corsAllowedOrigins: CORSOrigins = .any
+    public var clientHeaderTimeoutSeconds: Int64 = 10
+    public var clientIdleTimeoutSeconds: Int64 = 60
+    /// A body upload or response write that makes no progress for this long is closed (SPEC §10).
+    public var progressTimeoutSeconds: Int64 = 60
+    public var upstreamConnectTimeoutMilliseconds: Int64 = 5000
+    public var upstreamResponseTimeoutMilliseconds: Int64 = 60_000
+    public var shutdownDelaySeconds: Int64 = 0
+    public var shutdownGraceSeconds: Int64 = 10
+    public var logLevel: Logger.Level = .info
+    public var logFormat: LogFormat = .json
+
+    public var usesDefaultJWTSecret: Bool { jwtSecret == Self.defaultJWTSecret }
+
+    public init() {}
+
+    public init(profile: Profile) {
+        if profile == .dev {
+            host = "127.0.0.1"
+            logFormat = .text
+        }
+    }
+
+    /// Reads the SPEC §2 variables; the first bad one throws, naming itself.
+    public init(environment env: [String: String], profile: Profile = .serve) throws(ConfigurationError) {
+        self.init(profile: profile)
+        var reader = EnvironmentReader(env)
+        host = try reader.string("API_GATEWAY_HOST", default: host, nonEmpty: true)
+        port = try reader.port("API_GATEWAY_PORT", default: port)
+        if let secret = env["JWT_SECRET"] {
+            guard !secret.isEmpty else { throw ConfigurationError("JWT_SECRET", value: nil, "must not be empty") }
+            jwtSecret = secret
+        }
+        let issuer = env["JWT_ISSUER"] ?? "aegis-gateway"
+        jwtIssuer = issuer.isEmpty ? nil : issuer
+        jwtLeewaySeconds = Double(try reader.integer("JWT_LEEWAY_SECONDS", default: 0, allowZero: true))
+        for service in Service.allCases {
+            guard let raw = env[service.environmentVariable] else { continue }
+            guard let url = UpstreamURL(parsing: raw) else {
+                throw ConfigurationError(service.environmentVariable, value: raw, "expected http://host[:port][/base-path]")
+            }
+            upstreams[service] = url
+        }
+        metricsHost = try reader.string("METRICS_HOST", default: metricsHost, nonEmpty: true)
+        metricsPort = try reader.port("METRICS_PORT", default: metricsPort, allowZero: true)
+        if metricsPort == port {
+            throw ConfigurationError("METRICS_PORT", value: String(metricsPort), "must differ from API_GATEWAY_PORT")
+        }
+        rateLimitPerMinute = try reader.integer("RATE_LIMIT_PER_MINUTE", default: rateLimitPerMinute)
+        rateLimitBurst = try reader.integer("RATE_LIMIT_BURST", default: rateLimitBurst)
+        rateLimitMaxKeys = Int(try reader.integer("RATE_LIMIT_MAX_KEYS", default: Int64(rateLimitMaxKeys)))
+        maxConnections = Int(try reader.integer("MAX_CONNECTIONS", default: Int64(maxConnections)))
+        clientHeaderTimeoutSeconds = try reader.integer("CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
+        clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)
+        shutdownDelaySeconds = try reader.integer("SHUTDOWN_DELAY_SECONDS", default: shutdownDelaySeconds, allowZero: true)
+        shutdownGraceSeconds = try reader.integer("SHUTDOWN_GRACE_SECONDS", default: shutdownGraceSeconds, allowZero: true)
+        upstreamConnectTimeoutMilliseconds = try reader.integer(
+            "UPSTREAM_CONNECT_TIMEOUT_MS", default: upstreamConnectTimeoutMilliseconds)
+        upstreamResponseTimeoutMilliseconds = try reader.integer(
+            "UPSTREAM_RESPONSE_TIMEOUT_MS", default: upstreamResponseTimeoutMilliseconds)
+        trustedProxies = try reader.cidrList("TRUSTED_PROXIES")
+        corsAllowedOrigins = try reader.origins("CORS_ALLOWED_ORIGINS")
+        logLevel = try reader.logLevel("LOG_LEVEL", default: logLevel)
+        if let raw = env["LOG_FORMAT"] {
+            guard let format = LogFormat(rawValue: raw.lowercased()) else {
+                throw ConfigurationError("LOG_FORMAT", value: raw, "expected json or text")
+            }
+            logFormat = format
+        }
+    }
+}

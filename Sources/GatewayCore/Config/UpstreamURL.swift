@@ -1,0 +1,58 @@
+/// An upstream base URL (`http://host:port/base`): where one service lives.
+public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
+    /// Prefixes every internal path; never ends with `/` (empty for none).
+    public let basePath: String
+
+    /// The value of the `Host` header sent upstream.
+    public var authority: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return port == 80 ? h : "\(h):\(port)"
+    }
+
+    public var description: String { "http://\(authority)\(basePath)" }
+
+    public init(host: String, port: Int, basePath: String = "") {
+        self.host = host
+        self.port = port
+        self.basePath = basePath
+    }
+
+    /// Parses `http://host[:port][/base]`. Only plain HTTP: upstreams are on the private network.
+    public init?(parsing text: String) {
+        guard text.hasPrefix("http://") else { return nil }
+        var rest = Substring(text.dropFirst("http://".count))
+        if rest.contains("?") || rest.contains("#") || rest.contains("@") { return nil }
+        var path = ""
+        if let slash = rest.firstIndex(of: "/") {
+            path = String(rest[slash...])
+            rest = rest[..<slash]
+        }
+        while path.hasSuffix("/") { path.removeLast() }
+        var host: Substring
+        var portText: Substring? = nil
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else { return nil }
+            host = rest[rest.index(after: rest.startIndex)..<close]
+            let after = rest[rest.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else if let colon = rest.firstIndex(of: ":") {
+            host = rest[..<colon]
+            portText = rest[rest.index(after: colon)...]
+        } else {
+            host = rest
+        }
+        guard !host.isEmpty, host.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else { return nil }
+        var port = 80
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p), portText.allSatisfy(\.isASCII) else { return nil }
+            port = p
+        }
+        guard path.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\\" }) else { return nil }
+        self.init(host: String(host), port: port, basePath: path)
+    }
+}

@@ -1,0 +1,20 @@
+/// One finished request: the single record that both the access log and the metrics read.
+struct CompletedRequest {
+    var method: String
+    /// Path without query, as received.
+    var path: Substring
+    var audit: RequestAudit
+    var status: Int
+    var requestID: String
+    /// Seconds from the head's arrival to the response's end.
+    var duration: Double
+    /// Seconds from the upstream request to the upstream response head, when proxied.
+    var upstreamTime: Double?
+}
+
+/// How an upstream exchange failed (metrics label `kind`).
+enum UpstreamErrorKind: String, CaseIterable {
+    case refused
+    case reset
+    case timeout
+}

@@ -1,0 +1,71 @@
+import CoreMetrics
+import Prometheus
+import Synchronization
+
+/// The gateway's swift-metrics instruments, backed by its own Prometheus registry.
+///
+/// Only flushes touch it (a few times a second per event loop, and at each scrape): requests are
+/// counted per loop without any shared lock, then added here in bulk.
+public final class MetricsSink: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+
+    static let durationBuckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30), .seconds(60),
+    ]
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets["aegis_request_duration_seconds"] = Self.durationBuckets
+        self.factory = factory
+    }
+
+    func increment(_ label: String, _ dimensions: [(String, String)], by amount: Int) {
+        let key = Self.key(label, dimensions)
+        let counter = counters.withLock { cache in
+            if let c = cache[key] { return c }
+            let c = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = c
+            return c
+        }
+        counter.increment(by: amount)
+    }
+
+    func recordDuration(_ label: String, _ dimensions: [(String, String)], nanoseconds: [Int64]) {
+        let key = Self.key(label, dimensions)
+        let timer = timers.withLock { cache in
+            if let t = cache[key] { return t }
+            let t = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
+            cache[key] = t
+            return t
+        }
+        for n in nanoseconds { timer.recordNanoseconds(n) }
+    }
+
+    func setGauge(_ label: String, _ value: Int) {
+        let gauge = gauges.withLock { cache in
+            if let g = cache[label] { return g }
+            let g = CoreMetrics.Gauge(label: label, dimensions: [], factory: factory)
+            cache[label] = g
+            return g
+        }
+        gauge.record(value)
+    }
+
+    /// Prometheus text exposition of everything flushed so far.
+    public func exposition() -> [UInt8] {
+        registry.emitToBuffer()
+    }
+
+    private static func key(_ label: String, _ dimensions: [(String, String)]) -> String {
+        var key = label
+        for (k, v) in dimensions { key += "\u{1}" + k + "=" + v }
+        return key
+    }
+}

@@ -1,0 +1,58 @@
+import NIOCore
+import Synchronization
+
+/// Metrics and access log for one gateway: per-loop observers feeding one Prometheus registry.
+public final class Observability: Sendable {
+    public let metrics: MetricsSink
+    private let accessLog: (format: GatewayConfiguration.LogFormat, sink: any LogSink)?
+    private let observers = Mutex<[NIOLoopBound<LoopObserver>]>([])
+    private let flushTasks = Mutex<[RepeatedTask]>([])
+
+    /// - Parameter accessLogSink: where access-log lines go; nil turns the access log off.
+    public init(logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?) {
+        metrics = MetricsSink()
+        accessLog = accessLogSink.map { (logFormat, $0) }
+    }
+
+    /// Makes the observer of `eventLoop`; call on that loop.
+    func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
+        let observer = LoopObserver(
+            sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) })
+        let bound = NIOLoopBound(observer, eventLoop: eventLoop)
+        observers.withLock { $0.append(bound) }
+        let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
+            bound.value.flush()
+        }
+        flushTasks.withLock { $0.append(task) }
+        return observer
+    }
+
+    /// Flushes every loop, sets the gauges, and renders the Prometheus text.
+    public func scrape() async -> [UInt8] {
+        let all = observers.withLock { $0 }
+        var inFlight = 0
+        var streams = 0
+        for bound in all {
+            if let (f, s) = try? await bound.eventLoop.submit({
+                let observer = bound.value
+                observer.flush()
+                return (observer.inFlight, observer.openStreams)
+            }).get() {
+                inFlight += f
+                streams += s
+            }
+        }
+        metrics.setGauge("aegis_in_flight_requests", inFlight)
+        metrics.setGauge("aegis_open_streams", streams)
+        return metrics.exposition()
+    }
+
+    /// Stops the periodic flushes (after a last flush done by the server's shutdown).
+    public func stop() {
+        let tasks = flushTasks.withLock { tasks in
+            defer { tasks.removeAll() }
+            return tasks
+        }
+        for task in tasks { task.cancel() }
+    }
+}

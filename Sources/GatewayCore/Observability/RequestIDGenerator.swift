@@ -1,0 +1,61 @@
+/// Request ids (SPEC §10): the client's when usable, else a fresh random UUID.
+///
+/// One generator per event loop: a xoshiro-style PRNG seeded from the system, so minting an id costs
+/// no system call and no lock.
+final class RequestIDGenerator {
+    private var state: (UInt64, UInt64, UInt64, UInt64)
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = (system.next(), system.next(), system.next(), system.next() | 1)
+    }
+
+    /// The client's `X-Request-ID` when it occurs once and is 1–128 visible ASCII characters.
+    static func acceptable(_ values: [String]) -> String? {
+        guard values.count == 1, let value = values.first else { return nil }
+        let bytes = value.utf8
+        guard (1...128).contains(bytes.count), bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return nil }
+        return value
+    }
+
+    func next() -> String {
+        let high = (nextRandom() & ~0xF000) | 0x4000  // version 4
+        let low = (nextRandom() & ~(0xC << 60)) | (0x8 << 60)  // RFC 4122 variant
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            let hex = Array("0123456789abcdef".utf8)
+            var i = 0
+            func put(_ word: UInt64, nibbles: ClosedRange<Int>) {
+                for n in nibbles.reversed() {
+                    buffer[i] = hex[Int((word >> UInt64(n * 4)) & 0xF)]
+                    i += 1
+                }
+            }
+            put(high >> 32, nibbles: 0...7)
+            buffer[i] = UInt8(ascii: "-"); i += 1
+            put(high >> 16, nibbles: 0...3)
+            buffer[i] = UInt8(ascii: "-"); i += 1
+            put(high, nibbles: 0...3)
+            buffer[i] = UInt8(ascii: "-"); i += 1
+            put(low >> 48, nibbles: 0...3)
+            buffer[i] = UInt8(ascii: "-"); i += 1
+            put(low, nibbles: 0...11)
+            return i
+        }
+    }
+
+    private func nextRandom() -> UInt64 {
+        let result = (state.1 &* 5).rotatedLeft(7) &* 9
+        let t = state.1 << 17
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
+        state.2 ^= t
+        state.3 = state.3.rotatedLeft(45)
+        return result
+    }
+}
+
+extension UInt64 {
+    fileprivate func rotatedLeft(_ n: UInt64) -> UInt64 { (self << n) | (self >> (64 - n)) }
+}

@@ -1,0 +1,50 @@
+import NIOHTTP1
+
+/// What the pipeline decided at the request head: answer here, or forward.
+public enum PipelineDecision: Sendable {
+    case respond(LocalResponse)
+    case forward(ForwardPlan)
+}
+
+/// A response the gateway makes itself: an error, OPTIONS, /health or /ready.
+public struct LocalResponse: Sendable {
+    public var status: HTTPResponseStatus
+    /// JSON text; empty for OPTIONS.
+    public var body: String
+    public var headers: [(String, String)]
+    /// Framing violations close the connection after the answer (SPEC §10).
+    public var closeConnection: Bool
+    public var error: GatewayError.Code?
+    public var audit: RequestAudit
+
+    public static func error(_ error: GatewayError, requestID: String, audit: RequestAudit, close: Bool = false) -> Self {
+        LocalResponse(
+            status: error.code.status, body: error.body(requestID: requestID), headers: error.headers,
+            closeConnection: close, error: error.code, audit: audit)
+    }
+}
+
+/// A request that passed every stage, with everything the forwarder needs.
+public struct ForwardPlan: Sendable {
+    public let match: RouteMatch
+    public let service: Service
+    public let upstream: UpstreamURL
+    /// Base path + internal path + `?query`, ready for the upstream request line.
+    public let upstreamURI: String
+    public let identity: Claims?
+    public let rateLimit: RateLimitDecision?
+    public var audit: RequestAudit
+}
+
+/// Facts about a request that logs and metrics need, whatever the outcome.
+public struct RequestAudit: Sendable {
+    public var routeIndex: Int?
+    public var routePattern: String?
+    public var service: Service?
+    public var userID: String?
+    public var clientAddress: IPAddress
+    public var authFailure: AuthFailure?
+    public var rateLimited = false
+
+    public init(clientAddress: IPAddress) { self.clientAddress = clientAddress }
+}

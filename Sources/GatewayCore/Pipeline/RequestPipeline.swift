@@ -1,0 +1,157 @@
+import NIOHTTP1
+
+/// The gateway's decisions at the request head, in SPEC §3 order:
+/// hygiene → CORS (OPTIONS) → rate limiter → authentication → roles → route.
+///
+/// Synchronous and free of I/O: it runs on the event loop for every request, and tests call it
+/// directly by the thousand.
+public struct RequestPipeline: Sendable {
+    public static let maxRequestLineBytes = 8 * 1024
+
+    public let matcher: RouteMatcher
+    public let verifier: JWTVerifier
+    public let limiter: RateLimiter
+    public let clients: ClientAddressResolver
+    public let upstreams: [Service: UpstreamURL]
+    public let readiness: Readiness
+
+    public init(configuration: GatewayConfiguration, routes: [Route] = aegisRoutes, readiness: Readiness) {
+        matcher = RouteMatcher(routes)
+        verifier = JWTVerifier(
+            secret: configuration.jwtSecret, issuer: configuration.jwtIssuer,
+            leewaySeconds: configuration.jwtLeewaySeconds)
+        limiter = RateLimiter(
+            perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst,
+            maxKeys: configuration.rateLimitMaxKeys)
+        clients = ClientAddressResolver(trusted: TrustedProxies(configuration.trustedProxies))
+        upstreams = configuration.upstreams
+        self.readiness = readiness
+    }
+
+    /// Decides what to do with a request head.
+    /// - Parameters:
+    ///   - wallClock: Unix seconds, for token expiry.
+    ///   - monotonic: seconds on a monotonic clock, for the limiter.
+    public func decide(
+        _ head: HTTPRequestHead, peer: IPAddress, requestID: String, tokens: VerifiedTokenCache,
+        wallClock: Double, monotonic: Double
+    ) -> PipelineDecision {
+        let client = clients.resolve(peer: peer, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
+        var audit = RequestAudit(clientAddress: client)
+        func fail(_ error: GatewayError, close: Bool = false) -> PipelineDecision {
+            .respond(.error(error, requestID: requestID, audit: audit, close: close))
+        }
+
+        // Hygiene (SPEC §10).
+        if head.uri.utf8.count > Self.maxRequestLineBytes {
+            return fail(GatewayError(.uriTooLong, "request line longer than 8 KiB"), close: true)
+        }
+        if let violation = FramingRules.violation(in: head.headers) {
+            return fail(GatewayError(.badRequest, violation.rawValue), close: true)
+        }
+        let target: RequestTarget
+        switch RequestTarget.parse(head.uri) {
+        case .success(let t): target = t
+        case .failure(let violation): return fail(GatewayError(.badRequest, violation.rawValue))
+        }
+        guard HostHeaderRule.isValid(head.headers["host"]) else {
+            return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
+        }
+        if head.method == .TRACE || head.method == .CONNECT {
+            return fail(GatewayError(.methodNotAllowed, "\(head.method.rawValue) is not allowed",
+                headers: [("Allow", CORSPolicy.allowMethods)]))
+        }
+
+        // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
+        if head.method == .OPTIONS {
+            return .respond(LocalResponse(status: .ok, body: "", headers: [], closeConnection: false, error: nil, audit: audit))
+        }
+
+        let method = head.method.rawValue
+        let routed = matcher.match(path: target.path, method: method)
+        var routeForAccess: Route? = nil
+        switch routed {
+        case .matched(let m):
+            routeForAccess = m.route
+            audit.routeIndex = m.routeIndex
+            audit.routePattern = m.route.pattern
+            audit.service = m.route.service
+            switch m.route.target {
+            case .health:
+                return .respond(LocalResponse(status: .ok, body: #"{"status":"ok"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
+            case .readiness:
+                if readiness.isDraining {
+                    return .respond(LocalResponse(status: .serviceUnavailable, body: #"{"status":"draining"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
+                }
+                return .respond(LocalResponse(status: .ok, body: #"{"status":"ready"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
+            case .upstream: break
+            }
+        case .methodNotAllowed(let route):
+            routeForAccess = route
+            audit.routePattern = route.pattern
+            audit.service = route.service
+        case .notFound: break
+        }
+
+        // Verify the token once; the limiter and auth share the result (SPEC §3).
+        var identity: Claims? = nil
+        var presented = false
+        switch TokenSource.extract(from: head.headers) {
+        case .none: break
+        case .ambiguous:
+            presented = true
+            audit.authFailure = .ambiguous
+        case .token(let token):
+            presented = true
+            if let cached = tokens.claims(for: token, now: wallClock) {
+                identity = cached
+            } else {
+                switch verifier.verify(token, now: wallClock) {
+                case .success(let claims):
+                    tokens.insert(token, claims)
+                    identity = claims
+                case .failure(let reason):
+                    audit.authFailure = reason
+                }
+            }
+        }
+        audit.userID = identity?.userID
+
+        let key = identity.map { RateLimitKey.user($0.userID) } ?? RateLimitKey(client: client)
+        let rate = limiter.take(key, now: monotonic)
+        guard rate.allowed else {
+            audit.rateLimited = true
+            return fail(GatewayError(.rateLimited, "too many requests",
+                headers: [("Retry-After", String(rate.retryAfterSeconds))]))
+        }
+
+        let access = routeForAccess?.access ?? .authenticated
+        if access != .public {
+            guard let identity else {
+                let challenge = presented ? #"Bearer error="invalid_token""# : "Bearer"
+                if !presented { audit.authFailure = nil }
+                return fail(GatewayError(.unauthorized, presented ? "invalid token" : "authentication required",
+                    headers: [("WWW-Authenticate", challenge)]))
+            }
+            if case .anyRole(let roles) = access, !identity.roles.contains(where: roles.contains) {
+                return fail(GatewayError(.forbidden, "this route needs the role " + roles.joined(separator: " or ")))
+            }
+        }
+
+        switch routed {
+        case .notFound:
+            return fail(GatewayError(.notFound, "no route for this path"))
+        case .methodNotAllowed(let route):
+            let allow = (route.methods ?? []).joined(separator: ", ")
+            return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
+        case .matched(let m):
+            guard let service = m.route.service, let upstream = upstreams[service] else {
+                return fail(GatewayError(.notFound, "no route for this path"))
+            }
+            return .forward(ForwardPlan(
+                match: m, service: service, upstream: upstream,
+                upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
+                identity: identity, rateLimit: rate, audit: audit))
+        }
+    }
+}

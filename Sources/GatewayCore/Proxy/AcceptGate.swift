@@ -1,0 +1,58 @@
+import NIOCore
+import Synchronization
+
+/// Stops accepting above MAX_CONNECTIONS open client connections, until one closes (SPEC §10).
+///
+/// It withholds `read` on the server channel: new connections wait in the kernel's backlog
+/// instead of being accepted and dropped.
+final class AcceptGate: ChannelDuplexHandler {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+    typealias OutboundIn = Never
+
+    private let limit: Int
+    private let open: OpenConnections
+    private var readPending = false
+
+    init(limit: Int, open: OpenConnections) {
+        self.limit = limit
+        self.open = open
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let child = unwrapInboundIn(data)
+        open.increment()
+        let serverLoop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: serverLoop)
+        let boundContext = NIOLoopBound(context, eventLoop: serverLoop)
+        let open = self.open
+        child.closeFuture.whenComplete { _ in
+            open.decrement()
+            serverLoop.execute { bound.value.resumeIfPossible(context: boundContext.value) }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if open.count >= limit {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    private func resumeIfPossible(context: ChannelHandlerContext) {
+        guard readPending, open.count < limit else { return }
+        readPending = false
+        context.read()
+    }
+}
+
+/// The number of open client connections, shared by all event loops.
+final class OpenConnections: Sendable {
+    private let value = Atomic<Int>(0)
+
+    var count: Int { value.load(ordering: .relaxed) }
+    func increment() { value.add(1, ordering: .relaxed) }
+    func decrement() { value.subtract(1, ordering: .relaxed) }
+}

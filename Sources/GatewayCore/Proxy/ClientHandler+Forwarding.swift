@@ -1,0 +1,128 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+extension ClientHandler {
+    func startForwarding(_ plan: ForwardPlan, head: HTTPRequestHead, requestID: String, started: NIODeadline) {
+        let upstreamHead = UpstreamRequestHead.make(
+            from: head, plan: plan,
+            context: .init(
+                requestID: requestID, peer: peer, peerIsTrusted: shared.pipeline.clients.trusted.contains(peer),
+                identity: plan.identity, hasBody: RequestFraming.hasBody(head.headers)))
+        let exchange = Exchange(
+            clientHead: head, upstreamHead: upstreamHead, plan: plan, requestID: requestID, started: started,
+            origin: head.headers.first(name: "origin"))
+        state = .forwarding(exchange)
+        loop.observer.requestStarted()
+        if RequestFraming.expectsContinue(head.headers), let context {
+            // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        connect(exchange, fresh: false)
+    }
+
+    private func connect(_ exchange: Exchange, fresh: Bool) {
+        let future = fresh ? loop.pool.connect(exchange.plan.upstream) : loop.pool.acquire(exchange.plan.upstream)
+        future.assumeIsolated().whenComplete { result in
+            guard case .forwarding(let current) = self.state, current === exchange else {
+                if case .success(let connection) = result { connection.channel.close(promise: nil) }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                self.attach(connection, to: exchange)
+            case .failure(let error):
+                let kind: UpstreamErrorKind = Self.isTimeout(error) ? .timeout : .refused
+                self.failBeforeHead(exchange, kind: kind)
+            }
+        }
+    }
+
+    func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
+        exchange.connection = connection
+        connection.handler.delegate = self
+        let channel = connection.channel
+        channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
+        for part in exchange.pending { channel.write(part, promise: nil) }
+        exchange.pending.removeAll()
+        exchange.upstreamNeedsFlush = false
+        channel.flush()
+        exchange.upstreamSent = .now()
+        exchange.responseTimer = loop.eventLoop.assumeIsolated().scheduleTask(in: shared.responseTimeout) {
+            guard case .forwarding(let current) = self.state, current === exchange, !exchange.responseHeadSent else {
+                return
+            }
+            self.failBeforeHead(exchange, kind: .timeout)
+        }
+        resumeClientReads()
+    }
+
+    func sendUpstream(_ part: HTTPClientRequestPart, _ exchange: Exchange) {
+        if let connection = exchange.connection {
+            connection.channel.write(part, promise: nil)
+            exchange.upstreamNeedsFlush = true
+        } else {
+            exchange.pending.append(part)
+        }
+    }
+
+    /// The upstream failed before any response byte reached the client: answer 502 or 504.
+    func failBeforeHead(_ exchange: Exchange, kind: UpstreamErrorKind) {
+        abandonUpstream(exchange)
+        loop.observer.upstreamError(exchange.plan.service, kind)
+        let error =
+            kind == .timeout
+            ? GatewayError(.gatewayTimeout, "the upstream service did not answer in time")
+            : GatewayError(.badGateway, "the upstream service is unreachable or failed")
+        let close = !exchange.requestEnded || !exchange.clientKeepAlive || loop.draining
+        exchange.status = Int(error.code.status.code)
+        writeLocal(
+            status: error.code.status, body: error.body(requestID: exchange.requestID), extraHeaders: [],
+            requestID: exchange.requestID, origin: exchange.origin, method: exchange.clientHead.method,
+            version: exchange.clientHead.version, close: close)
+        finish(exchange, status: exchange.status)
+        if close {
+            state = .closed
+        } else {
+            state = .idle
+            headTimeout.exchangeFinished()
+        }
+    }
+
+    /// Drops the upstream side of an exchange: its request is cancelled by closing the connection.
+    func abandonUpstream(_ exchange: Exchange) {
+        exchange.cancelTimers()
+        if let connection = exchange.connection {
+            connection.handler.delegate = nil
+            connection.channel.close(promise: nil)
+            exchange.connection = nil
+        }
+    }
+
+    /// Logs and counts a finished exchange.
+    func finish(_ exchange: Exchange, status: Int) {
+        exchange.cancelTimers()
+        if exchange.isStream {
+            exchange.isStream = false
+            loop.observer.streamClosed()
+        }
+        loop.observer.requestEnded()
+        let upstreamTime: Double? =
+            if let sent = exchange.upstreamSent, let head = exchange.upstreamHeadAt {
+                Double((head - sent).nanoseconds) / 1e9
+            } else { nil }
+        loop.observer.finished(
+            CompletedRequest(
+                method: exchange.clientHead.method.rawValue, path: RequestFraming.path(of: exchange.clientHead.uri),
+                audit: exchange.plan.audit, status: status, requestID: exchange.requestID,
+                duration: exchange.started.secondsSince, upstreamTime: upstreamTime))
+    }
+
+    static func isTimeout(_ error: any Error) -> Bool {
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError { return true }
+        if let connectionError = error as? NIOConnectionError {
+            return connectionError.connectionErrors.contains { isTimeout($0.error) }
+        }
+        return false
+    }
+}

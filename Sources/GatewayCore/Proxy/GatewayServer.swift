@@ -1,0 +1,142 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The running gateway: its listener, its per-loop state and its shutdown.
+public final class GatewayServer: Sendable {
+    public let localPort: Int
+    public let readiness: Readiness
+    private let serverChannel: any Channel
+    private let loops: [NIOLoopBound<LoopContext>]
+    private let observability: Observability
+    private let configuration: GatewayConfiguration
+    private let logger: Logger
+
+    private init(
+        serverChannel: any Channel, loops: [NIOLoopBound<LoopContext>], readiness: Readiness,
+        observability: Observability, configuration: GatewayConfiguration, logger: Logger
+    ) {
+        self.serverChannel = serverChannel
+        self.localPort = serverChannel.localAddress?.port ?? configuration.port
+        self.loops = loops
+        self.readiness = readiness
+        self.observability = observability
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Binds the listener and makes each event loop's state. API_GATEWAY_HOST `::` falls back
+    /// to 0.0.0.0 where IPv6 is unavailable.
+    public static func start(
+        configuration: GatewayConfiguration, group: MultiThreadedEventLoopGroup, observability: Observability,
+        logger: Logger
+    ) async throws -> GatewayServer {
+        let readiness = Readiness()
+        let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger)
+        var loops: [NIOLoopBound<LoopContext>] = []
+        for eventLoop in group.makeIterator() {
+            loops.append(
+                try await eventLoop.submit {
+                    let observer = observability.makeLoopObserver(eventLoop: eventLoop)
+                    return NIOLoopBound(
+                        LoopContext(eventLoop: eventLoop, configuration: configuration, observer: observer),
+                        eventLoop: eventLoop)
+                }.get())
+        }
+        let byLoop = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0.eventLoop), $0) })
+        let open = OpenConnections()
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        AcceptGate(limit: configuration.maxConnections, open: open))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let loop = byLoop[ObjectIdentifier(channel.eventLoop)]?.value else {
+                        throw ChannelError.ioOnClosedChannel
+                    }
+                    try Self.configureClientPipeline(channel, shared: shared, loop: loop)
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        } catch where configuration.host == "::" {
+            logger.notice("IPv6 unavailable, listening on 0.0.0.0", metadata: ["error": "\(error)"])
+            channel = try await bootstrap.bind(host: "0.0.0.0", port: configuration.port).get()
+        }
+        return GatewayServer(
+            serverChannel: channel, loops: loops, readiness: readiness, observability: observability,
+            configuration: configuration, logger: logger)
+    }
+
+    private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws {
+        let configuration = shared.configuration
+        let headTimeout = HeadTimeoutHandler(
+            headerTimeout: .seconds(configuration.clientHeaderTimeoutSeconds),
+            idleTimeout: .seconds(configuration.clientIdleTimeoutSeconds))
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        // The request line counts towards NIO's list size: 64 KiB of fields plus an 8 KiB line.
+        limits.maxHeaderListSize = 64 * 1024 + RequestPipeline.maxRequestLineBytes
+        limits.maxHeaderFieldSize = 64 * 1024
+        limits.maxHeaderFieldCount = 100
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(headTimeout)
+        try sync.configureHTTPServerPipeline(
+            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        try sync.addHandler(ClientHandler(shared: shared, loop: loop, headTimeout: headTimeout))
+    }
+
+    /// SPEC §13: /ready turns 503 at once; serving goes on for SHUTDOWN_DELAY_SECONDS; then no new
+    /// connections, idle ones closed, in-flight ones finish within SHUTDOWN_GRACE_SECONDS; the rest
+    /// is closed.
+    public func shutdown() async {
+        readiness.beginDraining()
+        logger.info("shutdown: draining", metadata: ["delay_s": "\(configuration.shutdownDelaySeconds)"])
+        if configuration.shutdownDelaySeconds > 0 {
+            try? await Task.sleep(for: .seconds(configuration.shutdownDelaySeconds))
+        }
+        try? await serverChannel.close()
+        var closeFutures: [EventLoopFuture<Void>] = []
+        for bound in loops {
+            let futures = try? await bound.eventLoop.submit {
+                let loop = bound.value
+                loop.draining = true
+                let channels = Array(loop.connections.values)
+                for channel in channels {
+                    channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+                }
+                return channels.map(\.closeFuture)
+            }.get()
+            closeFutures += futures ?? []
+        }
+        if !closeFutures.isEmpty, let first = loops.first?.eventLoop {
+            let allClosed = EventLoopFuture.andAllComplete(closeFutures, on: first)
+            let grace = configuration.shutdownGraceSeconds
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? await allClosed.get() }
+                group.addTask { try? await Task.sleep(for: .seconds(grace)) }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+        for bound in loops {
+            try? await bound.eventLoop.submit {
+                let loop = bound.value
+                for channel in loop.connections.values { channel.close(promise: nil) }
+                loop.pool.closeAll()
+                loop.observer.flush()
+            }.get()
+        }
+        observability.stop()
+        logger.info("shutdown: done")
+    }
+}

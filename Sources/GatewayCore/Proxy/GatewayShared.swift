@@ -1,0 +1,23 @@
+import Logging
+import NIOCore
+
+/// What every connection of the gateway shares: immutable after start-up.
+struct GatewayShared: Sendable {
+    let configuration: GatewayConfiguration
+    let pipeline: RequestPipeline
+    let cors: CORSPolicy
+    let rateLimitHeaders: RateLimitHeaders
+    let responseTimeout: TimeAmount
+    let progressTimeout: TimeAmount
+    let logger: Logger
+
+    init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger) {
+        self.configuration = configuration
+        pipeline = RequestPipeline(configuration: configuration, readiness: readiness)
+        cors = CORSPolicy(origins: configuration.corsAllowedOrigins)
+        rateLimitHeaders = RateLimitHeaders(burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
+        responseTimeout = .milliseconds(configuration.upstreamResponseTimeoutMilliseconds)
+        progressTimeout = .seconds(configuration.progressTimeoutSeconds)
+        self.logger = logger
+    }
+}

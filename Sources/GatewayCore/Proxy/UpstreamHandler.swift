@@ -1,0 +1,75 @@
+import NIOCore
+import NIOHTTP1
+
+/// The exchange an upstream connection currently serves; the client side implements it.
+protocol UpstreamDelegate: AnyObject {
+    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReadComplete()
+    func upstreamWritabilityChanged(_ writable: Bool)
+    /// The connection failed or closed before the exchange finished.
+    func upstreamFailed(_ error: any Error)
+    /// Whether the client can take more response bytes; reads upstream wait until it can.
+    var clientIsWritable: Bool { get }
+}
+
+/// The last handler of an upstream channel: relays response parts to whoever holds the connection,
+/// and holds reads while the client is slower than the upstream (backpressure).
+final class UpstreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    weak var delegate: (any UpstreamDelegate)?
+    /// Called when the connection closes while idle in the pool.
+    var onIdleClose: (() -> Void)?
+    private var readPending = false
+    private(set) var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        delegate?.upstreamReceived(unwrapInboundIn(data))
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        delegate?.upstreamWritabilityChanged(context.channel.isWritable)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(ChannelError.eof)
+        } else {
+            onIdleClose?()
+            onIdleClose = nil
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let delegate {
+            self.delegate = nil
+            delegate.upstreamFailed(error)
+        }
+        context.close(promise: nil)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let delegate, !delegate.clientIsWritable {
+            readPending = true
+            return
+        }
+        context.read()
+    }
+
+    /// The client drained its buffer: resume a held read.
+    func resumeReading() {
+        guard readPending, let context else { return }
+        readPending = false
+        context.read()
+    }
+}

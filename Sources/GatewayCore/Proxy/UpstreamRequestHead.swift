@@ -1,0 +1,99 @@
+import NIOHTTP1
+
+/// Builds the head sent upstream from the client's (SPEC §7, §10), in one pass over its fields.
+///
+/// Hop-by-hop and spoofable headers are dropped first; only then are the gateway's own added.
+enum UpstreamRequestHead {
+    struct Context {
+        var requestID: String
+        var peer: IPAddress
+        var peerIsTrusted: Bool
+        var identity: Claims?
+        /// Whether the client sent a body: the gateway then frames it (CL kept, else chunked).
+        var hasBody: Bool
+    }
+
+    static func make(from head: HTTPRequestHead, plan: ForwardPlan, context: Context) -> HTTPRequestHead {
+        let named = connectionNamed(head.headers)
+        var out = HTTPHeaders()
+        out.reserveCapacity(head.headers.count + 8)
+        out.add(name: "Host", value: plan.upstream.authority)
+        var forwardedFor: [String] = []
+        var forwardedProto: String? = nil
+        var forwardedHost: String? = nil
+        var clientHost: String? = nil
+        for (name, value) in head.headers {
+            switch name.utf8.first.map({ $0 | 0x20 }) {
+            case UInt8(ascii: "x"):
+                if HeaderNames.hasPrefix(name, "x-forwarded-") {
+                    if HeaderNames.equals(name, "x-forwarded-for") {
+                        forwardedFor.append(value)
+                    } else if HeaderNames.equals(name, "x-forwarded-proto") {
+                        forwardedProto = forwardedProto ?? value
+                    } else if HeaderNames.equals(name, "x-forwarded-host") {
+                        forwardedHost = forwardedHost ?? value
+                    }
+                    continue
+                }
+                if HeaderNames.isUserIdentity(name) || HeaderNames.equals(name, "x-real-ip")
+                    || HeaderNames.equals(name, "x-api-key") || HeaderNames.equals(name, "x-request-id")
+                {
+                    continue
+                }
+            case UInt8(ascii: "h"):
+                if HeaderNames.equals(name, "host") {
+                    clientHost = value
+                    continue
+                }
+            case UInt8(ascii: "f"):
+                if HeaderNames.equals(name, "forwarded") { continue }
+            case UInt8(ascii: "e"):
+                // The gateway answers 100-continue itself.
+                if HeaderNames.equals(name, "expect") { continue }
+            case UInt8(ascii: "c"):
+                if HeaderNames.equals(name, "content-length") {
+                    out.add(name: name, value: value)
+                    continue
+                }
+            default: break
+            }
+            if HeaderNames.isHopByHop(name) { continue }
+            if !named.isEmpty && named.contains(where: { HeaderNames.equals(name, $0) }) { continue }
+            out.add(name: name, value: value)
+        }
+        if context.hasBody && !out.contains(name: "content-length") {
+            out.add(name: "Transfer-Encoding", value: "chunked")
+        }
+        let peer = context.peer.description
+        if context.peerIsTrusted && !forwardedFor.isEmpty {
+            out.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ") + ", " + peer)
+        } else {
+            out.add(name: "X-Forwarded-For", value: peer)
+        }
+        out.add(name: "X-Forwarded-Proto", value: (context.peerIsTrusted ? forwardedProto : nil) ?? "http")
+        if let host = (context.peerIsTrusted ? forwardedHost : nil) ?? clientHost {
+            out.add(name: "X-Forwarded-Host", value: host)
+        }
+        out.add(name: "X-Request-ID", value: context.requestID)
+        if let identity = context.identity {
+            out.add(name: "X-User-ID", value: identity.userID)
+            out.add(name: "X-User-Roles", value: identity.rolesHeaderValue)
+        }
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: plan.upstreamURI, headers: out)
+    }
+
+    /// Lower-cased names listed in Connection headers, minus those it may not remove.
+    static func connectionNamed(_ headers: HTTPHeaders) -> [String] {
+        var names: [String] = []
+        for (name, value) in headers where HeaderNames.equals(name, "connection") {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingASCIISpaces()
+                if trimmed.isEmpty || HeaderNames.isProtectedFromConnection(trimmed) { continue }
+                let lowered = trimmed.lowercased()
+                if lowered == "close" || lowered == "keep-alive" { continue }
+                names.append(lowered)
+            }
+        }
+        return names
+    }
+}

@@ -1,0 +1,83 @@
+import Synchronization
+
+/// The token-bucket limiter of SPEC §5, shared by all event loops.
+///
+/// Sharded by key hash so loops rarely contend; each shard is a
+/// `BucketStore` behind a `Mutex`, holding a short critical section (one
+/// dictionary lookup and a few stores). Time is passed in as monotonic
+/// seconds: the limiter never reads a clock, so tests are exact and fast.
+///
+/// Memory is bounded by `maxKeys`: it is split across shards (no shard gets
+/// more than ceil(maxKeys/shards), the total is exactly maxKeys) and each
+/// shard evicts its least recently used bucket when full. LRU order is
+/// therefore per shard, an approximation of global LRU that never holds
+/// more than `maxKeys` buckets.
+public final class RateLimiter: Sendable {
+    public let perMinute: Int64
+    public let burst: Int64
+    public let maxKeys: Int
+    let capacity: Double
+    let refillPerSecond: Double
+    private let shards: [Shard]
+
+    /// One lock and its store; a class so shards can live in an array
+    /// (a `Mutex` is not copyable).
+    private final class Shard: Sendable {
+        let store: Mutex<BucketStore>
+        init(capacity: Int) { store = Mutex(BucketStore(capacity: capacity)) }
+    }
+
+    /// - Parameters:
+    ///   - perMinute: Tokens added per minute (RATE_LIMIT_PER_MINUTE), > 0.
+    ///   - burst: Bucket capacity (RATE_LIMIT_BURST), > 0.
+    ///   - maxKeys: Most buckets kept at once (RATE_LIMIT_MAX_KEYS), > 0.
+    ///   - shards: Lock stripes; reduced to `maxKeys` when that is smaller.
+    public init(perMinute: Int64, burst: Int64, maxKeys: Int, shards: Int = 32) {
+        precondition(perMinute > 0 && burst > 0 && maxKeys > 0 && shards > 0, "rate limiter settings must be positive")
+        self.perMinute = perMinute
+        self.burst = burst
+        self.maxKeys = maxKeys
+        self.capacity = Double(burst)
+        self.refillPerSecond = Double(perMinute) / 60
+        let shardCount = min(shards, maxKeys)
+        self.shards = (0..<shardCount).map { index in
+            Shard(capacity: maxKeys / shardCount + (index < maxKeys % shardCount ? 1 : 0))
+        }
+    }
+
+    /// Takes one token from `key`'s bucket at monotonic time `now` (seconds).
+    public func take(_ key: RateLimitKey, now: Double) -> RateLimitDecision {
+        let (allowed, bucket) = shard(for: key).store.withLock { store in
+            store.take(key, now: now, capacity: capacity, refillPerSecond: refillPerSecond)
+        }
+        return RateLimitDecision(allowed: allowed, bucket: bucket, burst: burst, refillPerSecond: refillPerSecond)
+    }
+
+    /// Buckets currently held, over all shards.
+    public var keyCount: Int {
+        shards.reduce(0) { total, shard in total + shard.store.withLock { $0.count } }
+    }
+
+    /// Drops buckets that have refilled to capacity by `now` (they equal a
+    /// new bucket) and shrinks shards a flood left mostly empty. Call it
+    /// periodically; it locks one shard at a time.
+    public func sweep(now: Double) {
+        for shard in shards {
+            shard.store.withLock { store in
+                store.sweep(now: now, capacity: capacity, refillPerSecond: refillPerSecond)
+            }
+        }
+    }
+
+    /// Slots and dictionary room allocated over all shards, for memory tests.
+    var allocatedCapacity: Int {
+        shards.reduce(0) { total, shard in total + shard.store.withLock { $0.allocatedCapacity } }
+    }
+
+    private func shard(for key: RateLimitKey) -> Shard {
+        // Fibonacci hashing spreads the hash's high bits, so the shard does
+        // not correlate with the low bits the shard's dictionary uses.
+        let mixed = UInt64(UInt(bitPattern: key.hashValue)) &* 0x9E37_79B9_7F4A_7C15
+        return shards[Int((mixed >> 32) % UInt64(shards.count))]
+    }
+}

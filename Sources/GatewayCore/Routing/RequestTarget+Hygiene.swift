@@ -1,0 +1,130 @@
+/// The path checks of SPEC §10, done on the raw target before routing.
+///
+/// Anything that a decoding proxy or backend could read as a different path is refused, so that
+/// matching on the path as received is safe.
+extension RequestTarget {
+    public static func parse(_ uri: String) -> Result<RequestTarget, HygieneViolation> {
+        let bytes = uri.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return .failure(.notOriginForm) }
+        for byte in bytes where byte < 0x21 || byte > 0x7E {
+            return .failure(.forbiddenByte)
+        }
+        let full = Substring(uri)
+        let path: Substring
+        var query: Substring? = nil
+        if let mark = bytes.firstIndex(of: UInt8(ascii: "?")) {
+            path = full[..<mark]
+            query = full[full.index(after: mark)...]
+        } else {
+            path = full
+        }
+        if path.utf8.contains(UInt8(ascii: "#")) || (query?.utf8.contains(UInt8(ascii: "#")) ?? false) {
+            return .failure(.notOriginForm)
+        }
+        if let violation = checkPath(path) { return .failure(violation) }
+        return .success(RequestTarget(path: path, query: query))
+    }
+
+    private static func checkPath(_ path: Substring) -> HygieneViolation? {
+        var segment = DotSegmentScanner()
+        var bytes = path.utf8.makeIterator()
+        while let byte = bytes.next() {
+            switch byte {
+            case UInt8(ascii: "/"):
+                if segment.isDotSegment { return .dotSegment }
+                segment = DotSegmentScanner()
+                continue
+            case UInt8(ascii: "\\"):
+                return .backslash
+            case UInt8(ascii: "%"):
+                guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
+                    return .badPercentEncoding
+                }
+                let decoded = high << 4 | low
+                if decoded < 0x20 || decoded == 0x7F { return .controlCharacter }
+                if decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") { return .encodedSlash }
+                segment.feed(decoded)
+            default:
+                segment.feed(byte)
+            }
+        }
+        return segment.isDotSegment ? .dotSegment : nil
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
+
+/// Tracks whether a segment, cut at its first `;` and with `%2e` decoded, is `.` or `..`.
+private struct DotSegmentScanner {
+    private var dots = 0
+    private var other = false
+    private var parameters = false
+
+    mutating func feed(_ decoded: UInt8) {
+        if parameters { return }
+        if decoded == UInt8(ascii: ";") {
+            parameters = true
+        } else if decoded == UInt8(ascii: ".") {
+            dots += 1
+        } else {
+            other = true
+        }
+    }
+
+    var isDotSegment: Bool { !other && (dots == 1 || dots == 2) }
+}
+
+/// Host header rule of SPEC §10: present once, `host[:port]`.
+public enum HostHeaderRule {
+    public static func isValid(_ values: some Collection<String>) -> Bool {
+        guard values.count == 1, let value = values.first else { return false }
+        return isValid(value)
+    }
+
+    public static func isValid(_ value: String) -> Bool {
+        var host = Substring(value)
+        if host.hasPrefix("[") {
+            guard let close = host.firstIndex(of: "]") else { return false }
+            let literal = host[host.index(after: host.startIndex)..<close]
+            guard !literal.isEmpty, literal.utf8.allSatisfy({ isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
+            else { return false }
+            host = host[host.index(after: close)...]
+            if host.isEmpty { return true }
+            guard host.hasPrefix(":") else { return false }
+            return isPort(host.dropFirst())
+        }
+        if let colon = host.firstIndex(of: ":") {
+            guard isPort(host[host.index(after: colon)...]) else { return false }
+            host = host[..<colon]
+        }
+        return !host.isEmpty && host.utf8.allSatisfy(isRegNameByte)
+    }
+
+    private static func isPort(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.count <= 5 && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    private static func isHex(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
+    }
+
+    /// RFC 3986 reg-name: unreserved, pct-encoded and sub-delims.
+    private static func isRegNameByte(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "%"): true
+        case UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("),
+            UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"),
+            UInt8(ascii: "="):
+            true
+        default: false
+        }
+    }
+}
