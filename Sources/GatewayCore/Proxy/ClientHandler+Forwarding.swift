@@ -21,9 +21,12 @@ extension ClientHandler {
         connect(exchange, fresh: false)
     }
 
-    private func connect(_ exchange: Exchange, fresh: Bool) {
-        let future = fresh ? loop.pool.connect(exchange.plan.upstream) : loop.pool.acquire(exchange.plan.upstream)
-        future.assumeIsolated().whenComplete { result in
+    func connect(_ exchange: Exchange, fresh: Bool) {
+        if !fresh, let connection = loop.pool.idleConnection(exchange.plan.upstream) {
+            attach(connection, to: exchange)
+            return
+        }
+        loop.pool.connect(exchange.plan.upstream).assumeIsolated().whenComplete { result in
             guard case .forwarding(let current) = self.state, current === exchange else {
                 if case .success(let connection) = result { connection.channel.close(promise: nil) }
                 return
@@ -47,13 +50,9 @@ extension ClientHandler {
         exchange.pending.removeAll()
         exchange.upstreamNeedsFlush = false
         channel.flush()
-        exchange.upstreamSent = .now()
-        exchange.responseTimer = loop.eventLoop.assumeIsolated().scheduleTask(in: shared.responseTimeout) {
-            guard case .forwarding(let current) = self.state, current === exchange, !exchange.responseHeadSent else {
-                return
-            }
-            self.failBeforeHead(exchange, kind: .timeout)
-        }
+        let now = NIODeadline.now()
+        exchange.upstreamSent = now
+        exchange.responseDeadline = now + shared.responseTimeout
         resumeClientReads()
     }
 
@@ -74,7 +73,7 @@ extension ClientHandler {
             kind == .timeout
             ? GatewayError(.gatewayTimeout, "the upstream service did not answer in time")
             : GatewayError(.badGateway, "the upstream service is unreachable or failed")
-        let close = !exchange.requestEnded || !exchange.clientKeepAlive || loop.draining
+        let close = !exchange.requestEnded || !exchange.clientKeepAlive || isDraining
         exchange.status = Int(error.code.status.code)
         writeLocal(
             status: error.code.status, body: error.body(requestID: exchange.requestID), extraHeaders: [],
@@ -84,8 +83,7 @@ extension ClientHandler {
         if close {
             state = .closed
         } else {
-            state = .idle
-            headTimeout.exchangeFinished()
+            exchangeFinished()
         }
     }
 

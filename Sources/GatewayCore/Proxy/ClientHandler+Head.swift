@@ -18,7 +18,7 @@ extension ClientHandler {
     }
 
     func respondLocally(_ local: LocalResponse, head: HTTPRequestHead, requestID: String, started: NIODeadline) {
-        var close = local.closeConnection || !head.isKeepAlive || loop.draining
+        var close = local.closeConnection || !head.isKeepAlive || isDraining
         // An unread body we will not read: close rather than parse it as the next request.
         if RequestFraming.hasBody(head.headers)
             && (RequestFraming.expectsContinue(head.headers) || RequestFraming.isLarge(head.headers))

@@ -8,8 +8,7 @@ extension ClientHandler: UpstreamDelegate {
         guard case .forwarding(let exchange) = state, let context else { return }
         switch part {
         case .head(let upstreamHead):
-            exchange.responseTimer?.cancel()
-            exchange.responseTimer = nil
+            exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()
             exchange.status = Int(upstreamHead.status.code)
             exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
@@ -18,7 +17,7 @@ extension ClientHandler: UpstreamDelegate {
                 context: .init(
                     requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                     rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
-                    closeConnection: !exchange.clientKeepAlive || loop.draining, match: exchange.plan.match,
+                    closeConnection: !exchange.clientKeepAlive || isDraining, match: exchange.plan.match,
                     upstream: exchange.plan.upstream))
             if exchange.clientHead.version == .http1_0 { head.version = .http1_0 }
             if !head.headers.contains(name: "content-length") && Self.mayHaveBody(upstreamHead.status)
@@ -64,27 +63,11 @@ extension ClientHandler: UpstreamDelegate {
             // The upstream closed a kept-alive connection as we reused it: nothing reached it, try a fresh one.
             exchange.retried = true
             exchange.connection = nil
-            exchange.responseTimer?.cancel()
             exchange.pending = exchange.requestEnded ? [.end(nil)] : []
-            retry(exchange)
+            connect(exchange, fresh: true)
             return
         }
         failBeforeHead(exchange, kind: .reset)
-    }
-
-    private func retry(_ exchange: Exchange) {
-        loop.pool.connect(exchange.plan.upstream).assumeIsolated().whenComplete { result in
-            guard case .forwarding(let current) = self.state, current === exchange else {
-                if case .success(let connection) = result { connection.channel.close(promise: nil) }
-                return
-            }
-            switch result {
-            case .success(let connection):
-                self.attach(connection, to: exchange)
-            case .failure(let error):
-                self.failBeforeHead(exchange, kind: Self.isTimeout(error) ? .timeout : .refused)
-            }
-        }
     }
 
     /// The upstream response ended: hand the connection back and get ready for the next request.
@@ -99,10 +82,10 @@ extension ClientHandler: UpstreamDelegate {
             }
         }
         finish(exchange, status: exchange.status)
-        let close = !exchange.clientKeepAlive || !exchange.requestEnded || loop.draining
+        let close = !exchange.clientKeepAlive || !exchange.requestEnded || isDraining
         state = close ? .closed : .idle
         endResponse(close: close)
-        if !close { headTimeout.exchangeFinished() }
+        if !close { exchangeFinished() }
     }
 
     static func mayHaveBody(_ status: HTTPResponseStatus) -> Bool {

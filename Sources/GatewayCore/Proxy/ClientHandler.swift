@@ -6,7 +6,10 @@ import NIOHTTP1
 /// At each request head it runs the pipeline (a synchronous decision), then either answers itself
 /// or relays the request to a pooled upstream connection on the same event loop and the response
 /// back, part by part, holding reads on whichever side is faster (backpressure). No task hops, no
-/// buffering of whole bodies.
+/// buffering of whole bodies, no timer per request (deadlines are swept by the loop).
+///
+/// Pipelined requests are queued here rather than by `HTTPServerPipelineHandler`, which pauses
+/// reading after every request and so costs two `epoll_ctl` calls each.
 final class ClientHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -28,7 +31,11 @@ final class ClientHandler: ChannelDuplexHandler {
     var peer: IPAddress = .v4(0)
     var readPending = false
     var clientNeedsFlush = false
-    var writeStallTimer: Scheduled<Void>?
+    /// Parts of pipelined requests that arrived while an earlier one was in flight.
+    var queued = CircularBuffer<HTTPServerRequestPart>()
+    var isQueueing = false
+    var isDraining = false
+    var writeStallDeadline = NIODeadline.distantFuture
 
     init(shared: GatewayShared, loop: LoopContext, headTimeout: HeadTimeoutHandler) {
         self.shared = shared
@@ -41,51 +48,90 @@ final class ClientHandler: ChannelDuplexHandler {
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = ip.unmappedIPv4
         }
-        loop.connections[ObjectIdentifier(context.channel)] = context.channel
+        loop.connections[ObjectIdentifier(self)] = self
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        loop.connections.removeValue(forKey: ObjectIdentifier(self))
         self.context = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        loop.connections.removeValue(forKey: ObjectIdentifier(context.channel))
-        writeStallTimer?.cancel()
+        loop.connections.removeValue(forKey: ObjectIdentifier(self))
         if case .forwarding(let exchange) = state {
             abandonUpstream(exchange)
             finish(exchange, status: exchange.responseHeadSent ? exchange.status : 499)
         }
         state = .closed
+        queued.removeAll()
         context.fireChannelInactive()
     }
 
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if isQueueing {
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
-            headTimeout.requestStarted()
-            receiveHead(head, context: context)
+            switch state {
+            case .idle:
+                headTimeout.requestStarted()
+                receiveHead(head, context: context)
+            case .forwarding, .local:
+                // A pipelined request: answer it once the current one is done.
+                isQueueing = true
+                queued.append(part)
+            case .closed:
+                break
+            }
         case .body(let buffer):
             guard case .forwarding(let exchange) = state else { return }
             exchange.sentBodyBytes = true
+            exchange.bodyDeadline = .now() + shared.progressTimeout
             sendUpstream(.body(.byteBuffer(buffer)), exchange)
-            armBodyStall(exchange)
         case .end:
             switch state {
             case .forwarding(let exchange):
                 exchange.requestEnded = true
-                exchange.bodyStallTimer?.cancel()
-                exchange.bodyStallTimer = nil
+                exchange.bodyDeadline = .distantFuture
                 sendUpstream(.end(nil), exchange)
                 resumeClientReads()
             case .local:
                 // The answer went out at the head; the exchange is over once the body is drained.
-                state = .idle
-                headTimeout.exchangeFinished()
+                exchangeFinished()
             default: break
             }
         }
+    }
+
+    /// The current request and its response are complete and the connection stays open.
+    func exchangeFinished() {
+        state = .idle
+        if isDraining {
+            state = .closed
+            context?.close(promise: nil)
+            return
+        }
+        headTimeout.exchangeFinished()
+        guard isQueueing, let context else { return }
+        while case .idle = state, let next = queued.popFirst() {
+            handle(next, context: context)
+        }
+        if queued.isEmpty, case .idle = state {
+            isQueueing = false
+        } else if queued.isEmpty {
+            // The next request started and holds the connection; new parts flow to it directly.
+            isQueueing = false
+        }
+        resumeClientReads()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -94,6 +140,19 @@ final class ClientHandler: ChannelDuplexHandler {
             connection.channel.flush()
         }
         context.fireChannelReadComplete()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        // Shutdown: idle connections close now, busy ones after their response (with Connection: close).
+        isDraining = true
+        if case .idle = state, queued.isEmpty {
+            state = .closed
+            context.close(promise: nil)
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -107,8 +166,10 @@ final class ClientHandler: ChannelDuplexHandler {
                 return
             }
             abandonUpstream(exchange)
+            finish(exchange, status: 400)
             state = .idle
         }
+        if case .closed = state { return }
         let gatewayError: GatewayError
         switch parserError {
         case .headerOverflow:
@@ -122,6 +183,10 @@ final class ClientHandler: ChannelDuplexHandler {
     // MARK: backpressure
 
     func read(context: ChannelHandlerContext) {
+        if isQueueing {
+            readPending = true
+            return
+        }
         if case .forwarding(let exchange) = state, !exchange.requestEnded,
             exchange.connection.map({ !$0.channel.isWritable }) ?? true
         {
@@ -132,28 +197,34 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     func resumeClientReads() {
-        guard readPending, let context else { return }
+        guard readPending, !isQueueing, let context else { return }
         readPending = false
         context.read()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            writeStallTimer?.cancel()
-            writeStallTimer = nil
+            writeStallDeadline = .distantFuture
             if case .forwarding(let exchange) = state { exchange.connection?.handler.resumeReading() }
-        } else if writeStallTimer == nil {
-            let channel = context.channel
-            writeStallTimer = context.eventLoop.scheduleTask(in: shared.progressTimeout) { channel.close(promise: nil) }
+        } else {
+            writeStallDeadline = .now() + shared.progressTimeout
         }
         context.fireChannelWritabilityChanged()
     }
 
-    private func armBodyStall(_ exchange: Exchange) {
-        exchange.bodyStallTimer?.cancel()
-        guard let channel = context?.channel else { return }
-        exchange.bodyStallTimer = channel.eventLoop.scheduleTask(in: shared.progressTimeout) {
-            channel.close(promise: nil)
+    /// Called by the loop's sweeper: enforces every client-side and upstream-response deadline.
+    func checkDeadlines(now: NIODeadline) {
+        guard let context else { return }
+        if headTimeout.deadline < now || writeStallDeadline < now {
+            context.close(promise: nil)
+            return
+        }
+        if case .forwarding(let exchange) = state {
+            if exchange.bodyDeadline < now {
+                context.close(promise: nil)
+            } else if exchange.responseDeadline < now && !exchange.responseHeadSent && exchange.connection != nil {
+                failBeforeHead(exchange, kind: .timeout)
+            }
         }
     }
 }

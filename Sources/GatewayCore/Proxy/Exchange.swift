@@ -24,8 +24,10 @@ final class Exchange {
     var isStream = false
     var status = 0
     var retried = false
-    var responseTimer: Scheduled<Void>?
-    var bodyStallTimer: Scheduled<Void>?
+    /// No upstream response head by then: 504.
+    var responseDeadline = NIODeadline.distantFuture
+    /// No request-body progress by then: the client connection is closed.
+    var bodyDeadline = NIODeadline.distantFuture
 
     init(
         clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, plan: ForwardPlan, requestID: String,
@@ -41,9 +43,7 @@ final class Exchange {
     }
 
     func cancelTimers() {
-        responseTimer?.cancel()
-        responseTimer = nil
-        bodyStallTimer?.cancel()
-        bodyStallTimer = nil
+        responseDeadline = .distantFuture
+        bodyDeadline = .distantFuture
     }
 }

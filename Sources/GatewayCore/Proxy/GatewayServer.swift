@@ -39,9 +39,9 @@ public final class GatewayServer: Sendable {
             loops.append(
                 try await eventLoop.submit {
                     let observer = observability.makeLoopObserver(eventLoop: eventLoop)
-                    return NIOLoopBound(
-                        LoopContext(eventLoop: eventLoop, configuration: configuration, observer: observer),
-                        eventLoop: eventLoop)
+                    let context = LoopContext(eventLoop: eventLoop, configuration: configuration, observer: observer)
+                    context.startSweeping(interval: Self.sweepInterval(configuration))
+                    return NIOLoopBound(context, eventLoop: eventLoop)
                 }.get())
         }
         let byLoop = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0.eventLoop), $0) })
@@ -77,6 +77,14 @@ public final class GatewayServer: Sendable {
             configuration: configuration, logger: logger)
     }
 
+    /// Deadlines are checked this often: a quarter of the shortest timeout, between 10 and 250 ms.
+    static func sweepInterval(_ configuration: GatewayConfiguration) -> TimeAmount {
+        let shortest = min(
+            configuration.upstreamResponseTimeoutMilliseconds, configuration.clientHeaderTimeoutSeconds * 1000,
+            configuration.clientIdleTimeoutSeconds * 1000, configuration.progressTimeoutSeconds * 1000)
+        return .milliseconds(max(10, min(250, shortest / 4)))
+    }
+
     private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws {
         let configuration = shared.configuration
         let headTimeout = HeadTimeoutHandler(
@@ -90,7 +98,7 @@ public final class GatewayServer: Sendable {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(headTimeout)
         try sync.configureHTTPServerPipeline(
-            withPipeliningAssistance: true, withErrorHandling: false, withOutboundHeaderValidation: false,
+            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
         try sync.addHandler(ClientHandler(shared: shared, loop: loop, headTimeout: headTimeout))
     }
@@ -109,8 +117,7 @@ public final class GatewayServer: Sendable {
         for bound in loops {
             let futures = try? await bound.eventLoop.submit {
                 let loop = bound.value
-                loop.draining = true
-                let channels = Array(loop.connections.values)
+                let channels = loop.connections.values.compactMap { $0.context?.channel }
                 for channel in channels {
                     channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
                 }
@@ -131,7 +138,8 @@ public final class GatewayServer: Sendable {
         for bound in loops {
             try? await bound.eventLoop.submit {
                 let loop = bound.value
-                for channel in loop.connections.values { channel.close(promise: nil) }
+                for handler in loop.connections.values { handler.context?.close(promise: nil) }
+                loop.stopSweeping()
                 loop.pool.closeAll()
                 loop.observer.flush()
             }.get()

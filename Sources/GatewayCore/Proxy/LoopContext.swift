@@ -7,10 +7,9 @@ final class LoopContext {
     let tokens: VerifiedTokenCache
     let requestIDs = RequestIDGenerator()
     let observer: LoopObserver
-    /// Open client connections, for shutdown.
-    var connections: [ObjectIdentifier: any Channel] = [:]
-    /// Set when shutdown starts: responses then carry `Connection: close`.
-    var draining = false
+    /// Open client connections: for the deadline sweep and for shutdown.
+    var connections: [ObjectIdentifier: ClientHandler] = [:]
+    private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, configuration: GatewayConfiguration, observer: LoopObserver) {
         self.eventLoop = eventLoop
@@ -18,5 +17,21 @@ final class LoopContext {
             eventLoop: eventLoop, connectTimeout: .milliseconds(configuration.upstreamConnectTimeoutMilliseconds))
         tokens = VerifiedTokenCache(capacity: 4096)
         self.observer = observer
+    }
+
+    /// Checks every connection's deadlines at `interval`: one timer per loop instead of several
+    /// per request.
+    func startSweeping(interval: TimeAmount) {
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        sweeper = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let context = bound.value
+            let now = NIODeadline.now()
+            for handler in Array(context.connections.values) { handler.checkDeadlines(now: now) }
+        }
+    }
+
+    func stopSweeping() {
+        sweeper?.cancel()
+        sweeper = nil
     }
 }

@@ -32,16 +32,16 @@ final class UpstreamPool {
         self.connectTimeout = connectTimeout
     }
 
-    /// An idle connection if one is alive, else a new one.
-    func acquire(_ upstream: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
+    /// An idle connection if one is alive (no future, no allocation), else nil.
+    func idleConnection(_ upstream: UpstreamURL) -> UpstreamConnection? {
         while let connection = idle[upstream]?.popLast() {
             if connection.channel.isActive {
                 connection.handler.onIdleClose = nil
                 connection.isReused = true
-                return eventLoop.makeSucceededFuture(connection)
+                return connection
             }
         }
-        return connect(upstream)
+        return nil
     }
 
     func connect(_ upstream: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
@@ -51,7 +51,8 @@ final class UpstreamPool {
             .channelOption(.autoRead, value: true)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
+                        leftOverBytesStrategy: .dropBytes, enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }

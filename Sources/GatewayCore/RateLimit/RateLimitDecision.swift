@@ -26,7 +26,7 @@ public struct RateLimitDecision: Sendable, Equatable {
         self.init(
             allowed: allowed,
             limit: burst,
-            remaining: Self.clamped(bucket.tokens.rounded(.down)),
+            remaining: Self.clamped((bucket.tokens + TokenBucket.epsilon).rounded(.down)),
             retryAfterSeconds: max(1, Self.clamped(bucket.secondsUntilNextToken(refillPerSecond: refillPerSecond).rounded(.up))),
             resetSeconds: Self.clamped(bucket.secondsUntilFull(capacity: capacity, refillPerSecond: refillPerSecond).rounded(.up))
         )

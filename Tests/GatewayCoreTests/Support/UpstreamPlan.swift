@@ -31,10 +31,8 @@ indirect enum UpstreamPlan: Sendable {
 
     /// A Server-Sent Events stream of `count` events, `interval` apart (first at once).
     static func events(count: Int, interval: TimeAmount, headers: [(String, String)] = []) -> UpstreamPlan {
-        let chunks = (0..<count).map { index in
-            let n = index + 1
-            return
-                UpstreamChunk("id: \(n)\ndata: {\"n\":\(n)}\n\n", after: n == 1 ? .zero : interval)
+        let chunks = (1..<(count + 1)).map { n in
+            UpstreamChunk("id: \(n)\ndata: {\"n\":\(n)}\n\n", after: n == 1 ? .zero : interval)
         }
         return .stream(
             headers: [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")] + headers,

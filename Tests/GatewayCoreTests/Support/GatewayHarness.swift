@@ -1,0 +1,104 @@
+import GatewayCore
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A real gateway, in-process, on an ephemeral loopback port, for integration tests.
+final class TestGateway: Sendable {
+    static let secret = "test-secret-for-aegis"
+    static let issuer = "aegis-gateway"
+
+    let server: GatewayServer
+    let metrics: MetricsServer?
+    let observability: Observability
+    let accessLog: CapturedLog
+    let configuration: GatewayConfiguration
+
+    var port: Int { server.localPort }
+    var metricsPort: Int? { metrics?.localPort }
+
+    private init(
+        server: GatewayServer, metrics: MetricsServer?, observability: Observability, accessLog: CapturedLog,
+        configuration: GatewayConfiguration
+    ) {
+        self.server = server
+        self.metrics = metrics
+        self.observability = observability
+        self.accessLog = accessLog
+        self.configuration = configuration
+    }
+
+    /// Starts a gateway whose every upstream is `upstream` (or a port where nothing listens),
+    /// with limits that never trip unless `configure` sets them.
+    static func start(
+        upstream: String?,
+        withMetrics: Bool = false,
+        configure: (inout GatewayConfiguration) -> Void = { _ in }
+    ) async throws -> TestGateway {
+        var configuration = GatewayConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.jwtSecret = secret
+        configuration.jwtIssuer = issuer
+        configuration.metricsPort = 0
+        configuration.rateLimitPerMinute = 6_000_000_000
+        configuration.rateLimitBurst = 100_000_000
+        configuration.upstreamResponseTimeoutMilliseconds = 5_000
+        configuration.upstreamConnectTimeoutMilliseconds = 2_000
+        configuration.shutdownGraceSeconds = 5
+        var target = upstream ?? ""
+        if upstream == nil { target = "http://127.0.0.1:\(try await TestPorts.unused())" }
+        for service in Service.allCases {
+            configuration.upstreams[service] = UpstreamURL(parsing: target)
+        }
+        configure(&configuration)
+        return try await start(configuration: configuration, withMetrics: withMetrics)
+    }
+
+    static func start(configuration: GatewayConfiguration, withMetrics: Bool = false) async throws -> TestGateway {
+        let log = CapturedLog()
+        let observability = Observability(logFormat: configuration.logFormat, accessLogSink: log)
+        var logger = Logger(label: "test-gateway") { _ in SwiftLogNoOpLogHandler() }
+        logger.logLevel = .critical
+        let server = try await GatewayServer.start(
+            configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, observability: observability,
+            logger: logger)
+        var metrics: MetricsServer? = nil
+        if withMetrics {
+            metrics = try await MetricsServer.start(
+                host: "127.0.0.1", port: 0, observability: observability, group: MultiThreadedEventLoopGroup.singleton)
+        }
+        return TestGateway(
+            server: server, metrics: metrics, observability: observability, accessLog: log,
+            configuration: configuration)
+    }
+
+    func shutdown() async {
+        await server.shutdown()
+        await metrics?.close()
+    }
+
+    /// One request over a fresh connection.
+    func fetch(
+        _ method: String = "GET", _ target: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeout: Duration = .seconds(10)
+    ) async throws -> RawHTTPResponse {
+        try await RawHTTPClient.fetch(port: port, method, target, headers: headers, body: body, timeout: timeout)
+    }
+
+    /// A bearer header with a valid token for `user`.
+    static func bearer(_ user: String = "u1", roles: [String] = ["user"]) -> (String, String) {
+        ("Authorization", "Bearer " + TestTokens.valid(userID: user, roles: roles, secret: secret, issuer: issuer))
+    }
+}
+
+/// Access-log lines written by the gateway under test.
+final class CapturedLog: LogSink {
+    private let bytes = Mutex<[UInt8]>([])
+
+    func write(_ chunk: [UInt8]) { bytes.withLock { $0.append(contentsOf: chunk) } }
+
+    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+    var lines: [String] { text.split(separator: "\n").map(String.init) }
+}
