@@ -53,7 +53,7 @@ public struct GatewayConfiguration: Sendable {
     /// Reads the SPEC §2 variables; the first bad one throws, naming itself.
     public init(environment env: [String: String], profile: Profile = .serve) throws(ConfigurationError) {
         self.init(profile: profile)
-        var reader = EnvironmentReader(env)
+        let reader = EnvironmentReader(env)
         host = try reader.string("API_GATEWAY_HOST", default: host, nonEmpty: true)
         port = try reader.port("API_GATEWAY_PORT", default: port)
         if let secret = env["JWT_SECRET"] {

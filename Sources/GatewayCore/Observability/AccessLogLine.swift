@@ -1,67 +1,144 @@
-/// One access-log line (SPEC §13), JSON or text; every client-supplied string is escaped so that
-/// no byte can end the line or forge another. Never a token, cookie or Authorization value.
-enum AccessLogLine {
-    static func json(_ r: CompletedRequest) -> String {
-        var out = "{\"ts\":\"" + Timestamp.iso8601(WallClock.now()) + "\",\"msg\":\"access\",\"method\":"
-        JSONEscaping.appendQuoted(r.method, to: &out)
-        out += ",\"path\":"
-        JSONEscaping.appendQuoted(cut(r.path), to: &out)
-        out += ",\"route\":"
-        JSONEscaping.appendQuoted(r.audit.routePattern ?? "unmatched", to: &out)
-        out += ",\"service\":\"" + (r.audit.service?.rawValue ?? "gateway") + "\""
-        out += ",\"status\":" + String(r.status)
-        out += ",\"duration_ms\":" + millis(r.duration)
-        out += ",\"upstream_ms\":" + (r.upstreamTime.map(millis) ?? "null")
-        out += ",\"user_id\":"
-        if let user = r.audit.userID { JSONEscaping.appendQuoted(user, to: &out) } else { out += "null" }
-        out += ",\"client\":\"" + r.audit.clientAddress.description + "\""
-        out += ",\"request_id\":"
-        JSONEscaping.appendQuoted(r.requestID, to: &out)
-        out += "}\n"
-        return out
+/// One access-log line (SPEC §13), JSON or text, appended as bytes to a buffer.
+///
+/// Every client-supplied string is escaped so that no byte can end the line or forge another.
+/// Never a token, cookie or Authorization value: the record holds none.
+struct AccessLogLine {
+    static let maxPathBytes = 1024
+
+    var clock = TimestampCache()
+
+    mutating func appendJSON(_ r: CompletedRequest, to out: inout [UInt8]) {
+        out.append(contentsOf: #"{"ts":""#.utf8)
+        clock.append(WallClock.now(), to: &out)
+        out.append(contentsOf: #"","msg":"access","method":"#.utf8)
+        Self.appendJSONString(r.method.utf8, to: &out)
+        out.append(contentsOf: #","path":"#.utf8)
+        Self.appendJSONString(Self.cut(r.path), to: &out)
+        out.append(contentsOf: #","route":"#.utf8)
+        Self.appendJSONString((r.audit.routePattern ?? "unmatched").utf8, to: &out)
+        out.append(contentsOf: #","service":""#.utf8)
+        out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
+        out.append(contentsOf: #"","status":"#.utf8)
+        Self.appendInteger(r.status, to: &out)
+        out.append(contentsOf: #","duration_ms":"#.utf8)
+        Self.appendMillis(r.duration, to: &out)
+        out.append(contentsOf: #","upstream_ms":"#.utf8)
+        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","user_id":"#.utf8)
+        if let user = r.audit.userID { Self.appendJSONString(user.utf8, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        out.append(contentsOf: #","client":""#.utf8)
+        out.append(contentsOf: r.audit.clientAddress.description.utf8)
+        out.append(contentsOf: #"","request_id":"#.utf8)
+        Self.appendJSONString(r.requestID.utf8, to: &out)
+        out.append(contentsOf: "}\n".utf8)
     }
 
-    static func text(_ r: CompletedRequest) -> String {
-        var out = Timestamp.iso8601(WallClock.now()) + " access "
-        out += quoted(r.method) + " " + quoted(cut(r.path)) + " status=" + String(r.status)
-        out += " route=" + quoted(r.audit.routePattern ?? "unmatched")
-        out += " service=" + (r.audit.service?.rawValue ?? "gateway")
-        out += " duration_ms=" + millis(r.duration)
-        out += " upstream_ms=" + (r.upstreamTime.map(millis) ?? "-")
-        out += " user=" + (r.audit.userID.map(quoted) ?? "-")
-        out += " client=" + r.audit.clientAddress.description
-        out += " request_id=" + quoted(r.requestID) + "\n"
-        return out
+    mutating func appendText(_ r: CompletedRequest, to out: inout [UInt8]) {
+        clock.append(WallClock.now(), to: &out)
+        out.append(contentsOf: " access ".utf8)
+        Self.appendQuoted(r.method.utf8, to: &out)
+        out.append(UInt8(ascii: " "))
+        Self.appendQuoted(Self.cut(r.path), to: &out)
+        out.append(contentsOf: " status=".utf8)
+        Self.appendInteger(r.status, to: &out)
+        out.append(contentsOf: " route=".utf8)
+        Self.appendQuoted((r.audit.routePattern ?? "unmatched").utf8, to: &out)
+        out.append(contentsOf: " service=".utf8)
+        out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
+        out.append(contentsOf: " duration_ms=".utf8)
+        Self.appendMillis(r.duration, to: &out)
+        out.append(contentsOf: " upstream_ms=".utf8)
+        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        out.append(contentsOf: " user=".utf8)
+        if let user = r.audit.userID { Self.appendQuoted(user.utf8, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        out.append(contentsOf: " client=".utf8)
+        out.append(contentsOf: r.audit.clientAddress.description.utf8)
+        out.append(contentsOf: " request_id=".utf8)
+        Self.appendQuoted(r.requestID.utf8, to: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 
-    /// The path cut to 1 KiB on a character boundary.
-    static func cut(_ path: Substring) -> Substring {
-        guard path.utf8.count > AccessLogWriter.maxPathBytes else { return path }
-        var end = path.utf8.index(path.utf8.startIndex, offsetBy: AccessLogWriter.maxPathBytes)
-        while !path.unicodeScalars.indices.contains(end) && end > path.startIndex { end = path.utf8.index(before: end) }
-        return path[..<end]
+    /// The path's bytes cut to 1 KiB (a cut multi-byte character is escaped like any other byte).
+    static func cut(_ path: Substring) -> Substring.UTF8View.SubSequence {
+        path.utf8.prefix(maxPathBytes)
     }
 
-    /// Text-format quoting: bytes outside 0x20–0x7E, `"` and `\` escaped.
-    static func quoted(_ text: some StringProtocol) -> String {
-        var out = "\""
-        for byte in text.utf8 {
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    /// A JSON string from a Swift string's UTF-8 (so always valid): ASCII controls become
+    /// `\u00XX`; other characters pass as they are (user ids are checked free of C1 controls).
+    static func appendJSONString(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
             switch byte {
-            case UInt8(ascii: "\""): out += "\\\""
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case 0x20...0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16)
-                out += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x20...0x7E, 0x80...0xFF: out.append(byte)
+            default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             }
         }
-        return out + "\""
+        out.append(UInt8(ascii: "\""))
     }
 
-    static func millis(_ seconds: Double) -> String {
-        let micros = Int((seconds * 1_000_000).rounded())
-        let whole = micros / 1000
+    /// Text-format quoting: bytes outside 0x20–0x7E as `\xNN`, `"` and `\` escaped.
+    static func appendQuoted(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x20...0x7E: out.append(byte)
+            default: out.append(contentsOf: [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static func quoted(_ text: some StringProtocol) -> String {
+        var out: [UInt8] = []
+        appendQuoted(text.utf8, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            appendInteger(-value, to: &out)
+            return
+        }
+        if value >= 10 { appendInteger(value / 10, to: &out) }
+        out.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// Milliseconds with three decimals.
+    static func appendMillis(_ seconds: Double, to out: inout [UInt8]) {
+        let micros = max(0, Int((seconds * 1_000_000).rounded()))
+        appendInteger(micros / 1000, to: &out)
+        out.append(UInt8(ascii: "."))
         let frac = micros % 1000
-        return String(whole) + "." + (frac < 10 ? "00" : frac < 100 ? "0" : "") + String(frac)
+        if frac < 100 { out.append(UInt8(ascii: "0")) }
+        if frac < 10 { out.append(UInt8(ascii: "0")) }
+        appendInteger(frac, to: &out)
+    }
+}
+
+/// RFC 3339 UTC timestamps with milliseconds; the date part is formatted once per second.
+struct TimestampCache {
+    private var second: Int = -1
+    private var prefix: [UInt8] = []
+
+    mutating func append(_ unixSeconds: Double, to out: inout [UInt8]) {
+        let whole = Int(unixSeconds)
+        if whole != second {
+            second = whole
+            let text = Timestamp.iso8601(Double(whole))
+            prefix = Array(text.utf8.prefix(20))  // "YYYY-MM-DDTHH:MM:SS."
+        }
+        out.append(contentsOf: prefix)
+        let millis = min(999, max(0, Int((unixSeconds - Double(whole)) * 1000)))
+        out.append(UInt8(ascii: "0") + UInt8(millis / 100))
+        out.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+        out.append(UInt8(ascii: "0") + UInt8(millis % 10))
+        out.append(UInt8(ascii: "Z"))
     }
 }

@@ -31,7 +31,7 @@ public struct FileDescriptorSink: LogSink {
 
 /// One event loop's access log: lines are formatted on the loop and written in batches.
 final class AccessLogWriter {
-    static let maxPathBytes = 1024
+    private var line = AccessLogLine()
     private let format: GatewayConfiguration.LogFormat
     private let sink: any LogSink
     private var buffer: [UInt8] = []
@@ -43,8 +43,11 @@ final class AccessLogWriter {
     }
 
     func append(_ request: CompletedRequest) {
-        let line = format == .json ? AccessLogLine.json(request) : AccessLogLine.text(request)
-        buffer.append(contentsOf: line.utf8)
+        if format == .json {
+            line.appendJSON(request, to: &buffer)
+        } else {
+            line.appendText(request, to: &buffer)
+        }
         if buffer.count >= 16 * 1024 { flush() }
     }
 

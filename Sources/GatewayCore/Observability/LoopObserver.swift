@@ -5,23 +5,15 @@ import NIOCore
 /// Counters are plain integers here; `flush` adds them to the shared swift-metrics instruments and
 /// writes the buffered access-log lines, a few times a second and before each scrape.
 final class LoopObserver {
-    private struct RequestSeries: Hashable {
-        var route: String
-        var service: String
-        var method: String
-        var status: Int
-    }
-
-    private struct DurationSeries: Hashable {
-        var route: String
-        var service: String
-        var method: String
-    }
+    /// Labels of one series, packed into an integer so counting costs no string hashing:
+    /// (route slot × methods + method) × 1000 + status. Route slot `routes.count` means unmatched.
+    private static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]
 
     private let sink: MetricsSink
     private let accessLog: AccessLogWriter?
-    private var requests: [RequestSeries: Int] = [:]
-    private var durations: [DurationSeries: [Int64]] = [:]
+    private let routes: [Route]
+    private var requests: [Int: Int] = [:]
+    private var durations: [Int: [Int64]] = [:]
     private var durationCount = 0
     private var upstreamErrors: [String: Int] = [:]
     private var authFailures: [AuthFailure: Int] = [:]
@@ -29,8 +21,9 @@ final class LoopObserver {
     private(set) var inFlight = 0
     private(set) var openStreams = 0
 
-    init(sink: MetricsSink, accessLog: AccessLogWriter?) {
+    init(sink: MetricsSink, accessLog: AccessLogWriter?, routes: [Route]) {
         self.sink = sink
+        self.routes = routes
         self.accessLog = accessLog
     }
 
@@ -44,12 +37,10 @@ final class LoopObserver {
     }
 
     func finished(_ request: CompletedRequest) {
-        let route = request.audit.routePattern ?? "unmatched"
-        let service = request.audit.service?.rawValue ?? "gateway"
-        let method = Self.methodLabel(request.method)
-        requests[RequestSeries(route: route, service: service, method: method, status: request.status), default: 0] += 1
-        durations[DurationSeries(route: route, service: service, method: method), default: []].append(
-            Int64(request.duration * 1e9))
+        let route = request.audit.routeIndex ?? routes.count
+        let series = route * Self.methods.count + Self.methodIndex(request.method)
+        requests[series * 1000 + min(max(request.status, 0), 999), default: 0] += 1
+        durations[series, default: []].append(Int64(request.duration * 1e9))
         durationCount += 1
         if let failure = request.audit.authFailure { authFailures[failure, default: 0] += 1 }
         if request.audit.rateLimited { rateLimited += 1 }
@@ -59,18 +50,12 @@ final class LoopObserver {
 
     /// Moves everything counted so far into the shared instruments and writes the log buffer.
     func flush() {
-        for (series, count) in requests {
-            sink.increment(
-                "aegis_requests_total",
-                [("route", series.route), ("service", series.service), ("method", series.method),
-                 ("status", String(series.status))], by: count)
+        for (key, count) in requests {
+            sink.increment("aegis_requests_total", labels(series: key / 1000) + [("status", String(key % 1000))], by: count)
         }
         requests.removeAll(keepingCapacity: true)
         for (series, samples) in durations {
-            sink.recordDuration(
-                "aegis_request_duration_seconds",
-                [("route", series.route), ("service", series.service), ("method", series.method)],
-                nanoseconds: samples)
+            sink.recordDuration("aegis_request_duration_seconds", labels(series: series), nanoseconds: samples)
         }
         durations.removeAll(keepingCapacity: true)
         durationCount = 0
@@ -91,10 +76,26 @@ final class LoopObserver {
         accessLog?.flush()
     }
 
-    static func methodLabel(_ method: String) -> String {
+    private func labels(series: Int) -> [(String, String)] {
+        let slot = series / Self.methods.count
+        let route = slot < routes.count ? routes[slot] : nil
+        return [
+            ("route", route?.pattern ?? "unmatched"),
+            ("service", route?.service?.rawValue ?? "gateway"),
+            ("method", Self.methods[series % Self.methods.count]),
+        ]
+    }
+
+    static func methodIndex(_ method: String) -> Int {
         switch method {
-        case "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS": method
-        default: "other"
+        case "GET": 0
+        case "HEAD": 1
+        case "POST": 2
+        case "PUT": 3
+        case "PATCH": 4
+        case "DELETE": 5
+        case "OPTIONS": 6
+        default: 7
         }
     }
 }

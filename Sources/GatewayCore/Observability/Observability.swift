@@ -9,15 +9,19 @@ public final class Observability: Sendable {
     private let flushTasks = Mutex<[RepeatedTask]>([])
 
     /// - Parameter accessLogSink: where access-log lines go; nil turns the access log off.
-    public init(logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?) {
+    private let routes: [Route]
+
+    public init(logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?, routes: [Route] = aegisRoutes) {
         metrics = MetricsSink()
+        self.routes = routes
         accessLog = accessLogSink.map { (logFormat, $0) }
     }
 
     /// Makes the observer of `eventLoop`; call on that loop.
     func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
         let observer = LoopObserver(
-            sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) })
+            sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) },
+            routes: routes)
         let bound = NIOLoopBound(observer, eventLoop: eventLoop)
         observers.withLock { $0.append(bound) }
         let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in

@@ -88,6 +88,7 @@ public struct RequestPipeline: Sendable {
             }
         case .methodNotAllowed(let route):
             routeForAccess = route
+            audit.routeIndex = matcher.routes.firstIndex { $0.pattern == route.pattern }
             audit.routePattern = route.pattern
             audit.service = route.service
         case .notFound: break

@@ -12,11 +12,14 @@ public final class GatewayServer: Sendable {
     private let observability: Observability
     private let configuration: GatewayConfiguration
     private let logger: Logger
+    private let limiterSweep: RepeatedTask?
 
     private init(
         serverChannel: any Channel, loops: [NIOLoopBound<LoopContext>], readiness: Readiness,
-        observability: Observability, configuration: GatewayConfiguration, logger: Logger
+        observability: Observability, configuration: GatewayConfiguration, logger: Logger,
+        limiterSweep: RepeatedTask?
     ) {
+        self.limiterSweep = limiterSweep
         self.serverChannel = serverChannel
         self.localPort = serverChannel.localAddress?.port ?? configuration.port
         self.loops = loops
@@ -72,9 +75,14 @@ public final class GatewayServer: Sendable {
             logger.notice("IPv6 unavailable, listening on 0.0.0.0", metadata: ["error": "\(error)"])
             channel = try await bootstrap.bind(host: "0.0.0.0", port: configuration.port).get()
         }
+        // Buckets refilled to capacity are dropped, so memory returns after a flood (SPEC §5).
+        let limiter = shared.pipeline.limiter
+        let sweep = loops.first?.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { _ in
+            limiter.sweep(now: Double(NIODeadline.now().uptimeNanoseconds) / 1e9)
+        }
         return GatewayServer(
             serverChannel: channel, loops: loops, readiness: readiness, observability: observability,
-            configuration: configuration, logger: logger)
+            configuration: configuration, logger: logger, limiterSweep: sweep)
     }
 
     /// Deadlines are checked this often: a quarter of the shortest timeout, between 10 and 250 ms.
@@ -144,6 +152,7 @@ public final class GatewayServer: Sendable {
                 loop.observer.flush()
             }.get()
         }
+        limiterSweep?.cancel()
         observability.stop()
         logger.info("shutdown: done")
     }

@@ -46,8 +46,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
             delegate.upstreamFailed(ChannelError.eof)
         } else {
             onIdleClose?()
-            onIdleClose = nil
         }
+        onIdleClose = nil
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

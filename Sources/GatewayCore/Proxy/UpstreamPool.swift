@@ -7,25 +7,28 @@ final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
     let upstream: UpstreamURL
+    let service: Service
     /// A reused connection may have been closed by the upstream meanwhile; such a failure is retried.
     var isReused = false
 
-    init(channel: any Channel, handler: UpstreamHandler, upstream: UpstreamURL) {
+    init(channel: any Channel, handler: UpstreamHandler, upstream: UpstreamURL, service: Service) {
         self.channel = channel
         self.handler = handler
         self.upstream = upstream
+        self.service = service
     }
 }
 
-/// The idle upstream connections of one event loop, per upstream address.
+/// The idle upstream connections of one event loop, per service.
 ///
 /// Connections live on the client's loop, so relaying never hops threads and the pool needs no lock.
 final class UpstreamPool {
-    static let maxIdlePerUpstream = 128
+    static let maxIdlePerService = 128
 
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
-    private var idle: [UpstreamURL: [UpstreamConnection]] = [:]
+    /// Indexed by `Service.ordinal`; used as stacks, so the warmest connection is reused first.
+    private var idle = [[UpstreamConnection]](repeating: [], count: Service.allCases.count)
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -33,10 +36,9 @@ final class UpstreamPool {
     }
 
     /// An idle connection if one is alive (no future, no allocation), else nil.
-    func idleConnection(_ upstream: UpstreamURL) -> UpstreamConnection? {
-        while let connection = idle[upstream]?.popLast() {
+    func idleConnection(_ service: Service) -> UpstreamConnection? {
+        while let connection = idle[service.ordinal].popLast() {
             if connection.channel.isActive {
-                connection.handler.onIdleClose = nil
                 connection.isReused = true
                 return connection
             }
@@ -44,7 +46,7 @@ final class UpstreamPool {
         return nil
     }
 
-    func connect(_ upstream: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
+    func connect(_ upstream: UpstreamURL, for service: Service) -> EventLoopFuture<UpstreamConnection> {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -59,7 +61,7 @@ final class UpstreamPool {
             .connect(host: upstream.host, port: upstream.port)
             .flatMapThrowing { channel in
                 let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-                return UpstreamConnection(channel: channel, handler: handler, upstream: upstream)
+                return UpstreamConnection(channel: channel, handler: handler, upstream: upstream, service: service)
             }
     }
 
@@ -67,23 +69,25 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         connection.handler.delegate = nil
         guard connection.channel.isActive else { return }
-        var list = idle[connection.upstream, default: []]
-        guard list.count < Self.maxIdlePerUpstream else {
+        let slot = connection.service.ordinal
+        guard idle[slot].count < Self.maxIdlePerService else {
             connection.channel.close(promise: nil)
             return
         }
-        connection.handler.onIdleClose = { [weak self, weak connection] in
-            guard let self, let connection else { return }
-            self.idle[connection.upstream]?.removeAll { $0 === connection }
+        if connection.handler.onIdleClose == nil {
+            // Set once per connection: a closure per release would cost an allocation per request.
+            connection.handler.onIdleClose = { [weak self, weak connection] in
+                guard let self, let connection else { return }
+                self.idle[connection.service.ordinal].removeAll { $0 === connection }
+            }
         }
-        list.append(connection)
-        idle[connection.upstream] = list
+        idle[slot].append(connection)
     }
 
     /// Closes every idle connection (shutdown).
     func closeAll() {
-        let all = idle.values.flatMap { $0 }
-        idle.removeAll()
+        let all = idle.flatMap { $0 }
+        for slot in idle.indices { idle[slot].removeAll() }
         for connection in all { connection.channel.close(promise: nil) }
     }
 }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Matches a raw (still percent-encoded) path against the route table.
 ///
 /// Matching works on the path exactly as received: nothing is decoded, so no encoding can move a
@@ -22,10 +28,12 @@ public struct RouteMatcher: Sendable {
         /// Internal prefix (prefix routes) or template (others).
         let internalTemplate: String
         let internalSegments: [Segment]
+        /// Exact path, prefix, or the literal text before the first `{`: compared as bytes.
+        let key: [UInt8]
     }
 
     public let routes: [Route]
-    private var exact: [String: Compiled] = [:]
+    private var exact: [Compiled] = []
     private var parameterRoutes: [Compiled] = []
     private var prefixRoutes: [Compiled] = []
 
@@ -35,19 +43,22 @@ public struct RouteMatcher: Sendable {
             let internalPath: String
             if case .upstream(_, let path) = route.target { internalPath = path } else { internalPath = route.pattern }
             if route.pattern.hasSuffix("*") {
+                let prefix = Self.stripStar(route.pattern)
                 let compiled = Compiled(
-                    index: index, route: route, shape: .prefix(Self.stripStar(route.pattern)),
-                    internalTemplate: Self.stripStar(internalPath), internalSegments: [])
+                    index: index, route: route, shape: .prefix(prefix),
+                    internalTemplate: Self.stripStar(internalPath), internalSegments: [], key: Array(prefix.utf8))
                 prefixRoutes.append(compiled)
             } else if route.pattern.contains("{") {
+                let literal = route.pattern[..<route.pattern.firstIndex(of: "{")!]
                 let compiled = Compiled(
                     index: index, route: route, shape: .parameters(Self.segments(route.pattern)),
-                    internalTemplate: internalPath, internalSegments: Self.segments(internalPath))
+                    internalTemplate: internalPath, internalSegments: Self.segments(internalPath),
+                    key: Array(literal.utf8))
                 parameterRoutes.append(compiled)
             } else {
-                exact[route.pattern] = Compiled(
+                exact.append(Compiled(
                     index: index, route: route, shape: .exact(route.pattern), internalTemplate: internalPath,
-                    internalSegments: [])
+                    internalSegments: [], key: Array(route.pattern.utf8)))
             }
         }
         parameterRoutes.sort { a, b in
@@ -62,39 +73,58 @@ public struct RouteMatcher: Sendable {
     }
 
     /// Finds the most specific route for `path` (no query) and method.
+    ///
+    /// Candidates are compared as bytes against the path's contiguous UTF-8; only a parameter
+    /// route whose literal prefix matches splits the path into segments.
     public func match(path: Substring, method: String) -> RouteMatchResult {
-        if let compiled = exact[String(path)] {
+        if let result = path.utf8.withContiguousStorageIfAvailable({ match(bytes: $0, path: path, method: method) }) {
+            return result
+        }
+        let copy = Array(path.utf8)
+        return copy.withUnsafeBufferPointer { match(bytes: $0, path: path, method: method) }
+    }
+
+    private func match(bytes: UnsafeBufferPointer<UInt8>, path: Substring, method: String) -> RouteMatchResult {
+        for compiled in exact where compiled.key.count == bytes.count && Self.startsWith(bytes, compiled.key) {
             return Self.finish(compiled, method: method) {
                 RouteMatch(
                     route: compiled.route, routeIndex: compiled.index, internalPath: compiled.internalTemplate,
                     publicPrefix: path, internalPrefix: compiled.internalTemplate)
             }
         }
-        if !parameterRoutes.isEmpty {
-            let pathSegments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-            for compiled in parameterRoutes {
-                guard case .parameters(let pattern) = compiled.shape, pattern.count == pathSegments.count,
-                    let bound = Self.bind(pattern, to: pathSegments)
-                else { continue }
-                return Self.finish(compiled, method: method) {
-                    let rendered = Self.render(compiled.internalSegments, bound)
-                    return RouteMatch(
-                        route: compiled.route, routeIndex: compiled.index, internalPath: rendered,
-                        publicPrefix: path, internalPrefix: rendered)
-                }
+        var pathSegments: ArraySlice<Substring>? = nil
+        for compiled in parameterRoutes where Self.startsWith(bytes, compiled.key) {
+            guard case .parameters(let pattern) = compiled.shape else { continue }
+            let segments = pathSegments ?? path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            pathSegments = segments
+            guard pattern.count == segments.count, let bound = Self.bind(pattern, to: segments) else { continue }
+            return Self.finish(compiled, method: method) {
+                let rendered = Self.render(compiled.internalSegments, bound)
+                return RouteMatch(
+                    route: compiled.route, routeIndex: compiled.index, internalPath: rendered,
+                    publicPrefix: path, internalPrefix: rendered)
             }
         }
-        for compiled in prefixRoutes {
-            guard case .prefix(let prefix) = compiled.shape, Self.isSegmentPrefix(prefix, of: path) else { continue }
+        for compiled in prefixRoutes where Self.startsWith(bytes, compiled.key) {
+            let n = compiled.key.count
+            guard bytes.count == n || bytes[n] == UInt8(ascii: "/") else { continue }
             return Self.finish(compiled, method: method) {
-                let rest = path.utf8.dropFirst(prefix.utf8.count)
+                let cut = path.utf8.index(path.utf8.startIndex, offsetBy: n)
                 return RouteMatch(
                     route: compiled.route, routeIndex: compiled.index,
-                    internalPath: compiled.internalTemplate + String(Substring(rest)),
-                    publicPrefix: path.prefix(prefix.count), internalPrefix: compiled.internalTemplate)
+                    internalPath: compiled.internalTemplate + path[cut...],
+                    publicPrefix: path[..<cut], internalPrefix: compiled.internalTemplate)
             }
         }
         return .notFound
+    }
+
+    @inline(__always)
+    private static func startsWith(_ bytes: UnsafeBufferPointer<UInt8>, _ key: [UInt8]) -> Bool {
+        guard bytes.count >= key.count, !key.isEmpty else { return key.isEmpty }
+        return key.withUnsafeBufferPointer { k in
+            memcmp(bytes.baseAddress!, k.baseAddress!, k.count) == 0
+        }
     }
 
     private static func finish(_ compiled: Compiled, method: String, _ make: () -> RouteMatch) -> RouteMatchResult {
@@ -102,15 +132,6 @@ public struct RouteMatcher: Sendable {
             return .methodNotAllowed(compiled.route)
         }
         return .matched(make())
-    }
-
-    /// `/a/b` is a segment prefix of `/a/b`, `/a/b/` and `/a/b/c`, not of `/a/bc`.
-    static func isSegmentPrefix(_ prefix: String, of path: Substring) -> Bool {
-        let p = prefix.utf8
-        let s = path.utf8
-        guard s.starts(with: p) else { return false }
-        if s.count == p.count { return true }
-        return s[s.index(s.startIndex, offsetBy: p.count)] == UInt8(ascii: "/")
     }
 
     private static func bind(_ pattern: [Segment], to path: ArraySlice<Substring>) -> [String: Substring]? {

@@ -37,3 +37,19 @@ public enum Service: String, CaseIterable, Sendable, Hashable {
         }
     }
 }
+
+extension Service {
+    /// A dense index for per-service arrays (upstream pools, counters).
+    public var ordinal: Int {
+        switch self {
+        case .orchestration: 0
+        case .memory: 1
+        case .knowledgeGraph: 2
+        case .approval: 3
+        case .ingestion: 4
+        case .compliance: 5
+        case .flaring: 6
+        case .auth: 7
+        }
+    }
+}
