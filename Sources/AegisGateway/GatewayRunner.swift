@@ -26,7 +26,8 @@ struct GatewayRunner {
             logger.warning("JWT_SECRET is the public default: set a secret of your own before production")
         }
         let accessLog: (any LogSink)? = configuration.logLevel <= .info ? FileDescriptorSink(fd: 1) : nil
-        let observability = Observability(logFormat: configuration.logFormat, accessLogSink: accessLog)
+        let observability = Observability(
+            logFormat: configuration.logFormat, accessLogSink: accessLog, metricsEnabled: configuration.metricsPort != 0)
         let service = GatewayService(
             configuration: configuration, group: group, observability: observability, logger: logger,
             onStarted: onStarted)

@@ -20,4 +20,6 @@ public enum AuthFailure: String, Sendable, CaseIterable, Error {
     case tooLarge = "too_large"
     /// Two Authorization headers or two `aegis_token` cookies.
     case ambiguous
+    /// No token at all on a protected route (counted by the pipeline; never the verifier's answer).
+    case missing
 }

@@ -21,9 +21,12 @@ final class LoopObserver {
     private(set) var inFlight = 0
     private(set) var openStreams = 0
 
-    init(sink: MetricsSink, accessLog: AccessLogWriter?, routes: [Route]) {
+    private let countsRequests: Bool
+
+    init(sink: MetricsSink, accessLog: AccessLogWriter?, routes: [Route], countsRequests: Bool) {
         self.sink = sink
         self.routes = routes
+        self.countsRequests = countsRequests
         self.accessLog = accessLog
     }
 
@@ -37,6 +40,8 @@ final class LoopObserver {
     }
 
     func finished(_ request: CompletedRequest) {
+        accessLog?.append(request)
+        guard countsRequests else { return }
         let route = request.audit.routeIndex ?? routes.count
         let series = route * Self.methods.count + Self.methodIndex(request.method)
         requests[series * 1000 + min(max(request.status, 0), 999), default: 0] += 1
@@ -44,7 +49,6 @@ final class LoopObserver {
         durationCount += 1
         if let failure = request.audit.authFailure { authFailures[failure, default: 0] += 1 }
         if request.audit.rateLimited { rateLimited += 1 }
-        accessLog?.append(request)
         if durationCount >= 1024 { flush() }
     }
 

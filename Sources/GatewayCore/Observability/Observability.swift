@@ -8,12 +8,19 @@ public final class Observability: Sendable {
     private let observers = Mutex<[NIOLoopBound<LoopObserver>]>([])
     private let flushTasks = Mutex<[RepeatedTask]>([])
 
-    /// - Parameter accessLogSink: where access-log lines go; nil turns the access log off.
     private let routes: [Route]
+    private let countsRequests: Bool
 
-    public init(logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?, routes: [Route] = aegisRoutes) {
+    /// - Parameters:
+    ///   - accessLogSink: where access-log lines go; nil turns the access log off.
+    ///   - metricsEnabled: false (METRICS_PORT=0) skips per-request counting altogether.
+    public init(
+        logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?, metricsEnabled: Bool = true,
+        routes: [Route] = aegisRoutes
+    ) {
         metrics = MetricsSink()
         self.routes = routes
+        countsRequests = metricsEnabled
         accessLog = accessLogSink.map { (logFormat, $0) }
     }
 
@@ -21,7 +28,7 @@ public final class Observability: Sendable {
     func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
         let observer = LoopObserver(
             sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) },
-            routes: routes)
+            routes: routes, countsRequests: countsRequests)
         let bound = NIOLoopBound(observer, eventLoop: eventLoop)
         observers.withLock { $0.append(bound) }
         let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in

@@ -130,7 +130,7 @@ public struct RequestPipeline: Sendable {
         if access != .public {
             guard let identity else {
                 let challenge = presented ? #"Bearer error="invalid_token""# : "Bearer"
-                if !presented { audit.authFailure = nil }
+                if !presented { audit.authFailure = .missing }
                 return fail(GatewayError(.unauthorized, presented ? "invalid token" : "authentication required",
                     headers: [("WWW-Authenticate", challenge)]))
             }

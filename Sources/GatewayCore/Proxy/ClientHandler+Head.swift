@@ -48,6 +48,16 @@ extension ClientHandler {
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         ResponseDecoration.decorate(&headers, requestID: requestID, origin: origin, cors: shared.cors, close: close)
         let responseVersion: HTTPVersion = version == .http1_0 ? .http1_0 : .http1_1
+        if method == .CONNECT {
+            // NIO's encoder sends no body after a CONNECT; the refusal is written as bytes instead.
+            var raw = context.channel.allocator.buffer(capacity: 512 + body.utf8.count)
+            raw.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+            for (name, value) in headers { raw.writeString("\(name): \(value)\r\n") }
+            raw.writeString("\r\n" + body)
+            headTimeout.writeRawAndClose(raw)
+            state = .closed
+            return
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: responseVersion, status: status, headers: headers))), promise: nil)
         if method != .HEAD && !body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)

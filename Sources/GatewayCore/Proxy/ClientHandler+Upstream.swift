@@ -7,6 +7,9 @@ extension ClientHandler: UpstreamDelegate {
     func upstreamReceived(_ part: HTTPClientResponsePart) {
         guard case .forwarding(let exchange) = state, let context else { return }
         switch part {
+        case .head(let upstreamHead) where upstreamHead.status == .switchingProtocols:
+            // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
+            failBeforeHead(exchange, kind: .reset)
         case .head(let upstreamHead):
             exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()

@@ -34,6 +34,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
     var queued = CircularBuffer<HTTPServerRequestPart>()
     var isQueueing = false
+    private var isDrainingQueue = false
     var isDraining = false
     var writeStallDeadline = NIODeadline.distantFuture
 
@@ -121,17 +122,30 @@ final class ClientHandler: ChannelDuplexHandler {
             return
         }
         headTimeout.exchangeFinished()
-        guard isQueueing, let context else { return }
-        while case .idle = state, let next = queued.popFirst() {
+        drainQueue()
+    }
+
+    /// Feeds queued pipelined parts in order: each request's body and end go to it, and the next
+    /// head waits until the connection is idle again.
+    private func drainQueue() {
+        guard isQueueing, !isDrainingQueue, let context else { return }
+        isDrainingQueue = true
+        defer { isDrainingQueue = false }
+        while let next = queued.first {
+            if case .head = next, !isIdle { break }
+            if case .closed = state { break }
+            _ = queued.popFirst()
             handle(next, context: context)
         }
-        if queued.isEmpty, case .idle = state {
+        if queued.isEmpty {
             isQueueing = false
-        } else if queued.isEmpty {
-            // The next request started and holds the connection; new parts flow to it directly.
-            isQueueing = false
+            resumeClientReads()
         }
-        resumeClientReads()
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { return true }
+        return false
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -177,7 +191,13 @@ final class ClientHandler: ChannelDuplexHandler {
         default:
             gatewayError = GatewayError(.badRequest, "malformed request")
         }
-        sendError(gatewayError, requestID: loop.requestIDs.next(), head: nil, close: true)
+        let requestID = loop.requestIDs.next()
+        sendError(gatewayError, requestID: requestID, head: nil, close: true)
+        // The parser refused the head, so method and path are unknown; the request is still logged.
+        loop.observer.finished(
+            CompletedRequest(
+                method: "-", path: "-", audit: RequestAudit(clientAddress: peer),
+                status: Int(gatewayError.code.status.code), requestID: requestID, duration: 0, upstreamTime: nil))
     }
 
     // MARK: backpressure

@@ -326,6 +326,7 @@ struct JWTVerifierTests {
     @Test func failureRawValuesAreMetricLabels() {
         #expect(AuthFailure.allCases.map(\.rawValue) == [
             "malformed", "algorithm", "signature", "expired", "not_yet_valid", "issuer", "claims", "too_large", "ambiguous",
+            "missing",
         ])
     }
 }

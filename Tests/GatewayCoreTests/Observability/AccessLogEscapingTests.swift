@@ -13,9 +13,7 @@ struct AccessLogEscapingTests {
         #"/api/v1/conversations/a\"},{\"x"#,
         "/api/v1/conversations/%0d%0a%7B%22msg%22:%22forged%22%7D",
         "/api/v1/conversations/%22%5c%0A",
-        "/api/v1/conversations/\u{7f}",
-        "/api/v1/conversations/caf\u{e9}",
-        "/api/v1/conversations/line\u{2028}sep",
+        "/api/v1/conversations/{x}|^`<y>",
         "/api/v1/conversations/</script><script>",
         "/api/v1/conversations/'$(x)'",
     ]
@@ -36,6 +34,29 @@ struct AccessLogEscapingTests {
         #expect(line["msg"] as? String == "access")
         await gateway.shutdown()
         try await upstream.shutdown()
+    }
+
+    /// Raw bytes outside 0x21–0x7E: the HTTP parser itself refuses them (400). They are still
+    /// requests the gateway answered, so each must leave exactly one well-formed line.
+    static let rawBytePaths: [String] = [
+        "/api/v1/conversations/\u{7f}",
+        "/api/v1/conversations/caf\u{e9}",
+        "/api/v1/conversations/line\u{2028}sep",
+    ]
+
+    @Test("a path with raw bytes outside ASCII is refused with 400 and leaves one JSON line", arguments: rawBytePaths)
+    func rawBytesJSON(path: String) async throws {
+        let gateway = try await TestGateway.start(upstream: nil)
+        let response = try await gateway.fetch("GET", path, headers: [TestGateway.bearer()])
+        #expect(response.status == 400)
+        let lines = await gateway.flushedAccessLines()
+        #expect(lines.count == 1, "a 400 the gateway sent left \(lines.count) access lines")
+        for line in lines {
+            let object = try accessLogObject(line)
+            #expect(object["status"] as? Int == 400)
+            #expect(object["request_id"] as? String == response.header("X-Request-ID"))
+        }
+        await gateway.shutdown()
     }
 
     @Test("a user id with quotes, backslashes and non-ASCII is escaped, not spliced")
@@ -72,15 +93,16 @@ struct AccessLogEscapingTests {
         try await upstream.shutdown()
     }
 
-    @Test("a long multi-byte path is cut on a character boundary and stays valid")
-    func longMultibyteCut() async throws {
+    @Test("refused long paths (400, 414) are logged cut to 1 KiB too", arguments: [(2000, "%00", 400), (9000, "", 414)])
+    func refusedLongPath(length: Int, suffix: String, status: Int) async throws {
         let gateway = try await TestGateway.start(upstream: nil)
-        let path = "/api/v1/conversations/x" + String(repeating: "\u{e9}", count: 700)
-        _ = try await gateway.fetch("GET", path, headers: [TestGateway.bearer()])
+        let path = "/api/v1/conversations/" + String(repeating: "b", count: length) + suffix
+        let response = try await gateway.fetch("GET", path, headers: [TestGateway.bearer()])
+        #expect(response.status == status)
         let lines = await gateway.flushedAccessLines()
         try #require(lines.count == 1)
         let logged = try #require(accessLogObject(lines[0])["path"] as? String)
-        #expect((1021...1024).contains(logged.utf8.count), "\(logged.utf8.count) bytes")
+        #expect(logged.utf8.count == 1024)
         #expect(path.hasPrefix(logged))
         await gateway.shutdown()
     }
@@ -119,13 +141,11 @@ struct AccessLogTextFormatTests {
     }
 
     @Test(
-        "non-printable bytes become \\xNN and quotes are escaped, so a path cannot add a line",
+        "quotes and backslashes in a path are escaped, so a path cannot add a line or a field",
         arguments: [
-            ("/api/v1/conversations/caf\u{e9}", #""/api/v1/conversations/caf\xc3\xa9""#),
-            ("/api/v1/conversations/\u{7f}", #""/api/v1/conversations/\x7f""#),
             (#"/api/v1/conversations/a"b"#, #""/api/v1/conversations/a\"b""#),
             (#"/api/v1/conversations/a\b"#, #""/api/v1/conversations/a\\b""#),
-            ("/api/v1/conversations/l\u{2028}s", #""/api/v1/conversations/l\xe2\x80\xa8s""#),
+            (#"/api/v1/conversations/%22%0d%0a"#, #""/api/v1/conversations/%22%0d%0a""#),
         ])
     func escapes(path: String, expected: String) async throws {
         let gateway = try await TestGateway.start(upstream: nil) { $0.logFormat = .text }
@@ -135,6 +155,21 @@ struct AccessLogTextFormatTests {
         let line = try #require(lines.first)
         #expect(line.contains(expected), "\(line)")
         #expect(Self.printable(line), "\(line)")
+        await gateway.shutdown()
+    }
+
+    @Test("a path with raw bytes outside ASCII is refused with 400 and leaves one printable text line",
+        arguments: AccessLogEscapingTests.rawBytePaths)
+    func rawBytesText(path: String) async throws {
+        let gateway = try await TestGateway.start(upstream: nil) { $0.logFormat = .text }
+        let response = try await gateway.fetch("GET", path, headers: [TestGateway.bearer()])
+        #expect(response.status == 400)
+        let lines = await gateway.flushedAccessLines()
+        #expect(lines.count == 1, "a 400 the gateway sent left \(lines.count) access lines")
+        for line in lines {
+            #expect(line.contains("status=400"))
+            #expect(Self.printable(line), "\(line)")
+        }
         await gateway.shutdown()
     }
 

@@ -23,13 +23,13 @@ struct PipelineDriver {
 
     func decide(
         _ method: HTTPMethod = .GET, _ uri: String, headers: [(String, String)] = [],
-        peer: String = "198.51.100.7"
+        peer: String = "198.51.100.7", wallClock: Double? = nil
     ) -> Outcome {
         let head = HTTPRequestHead(
             version: .http1_1, method: method, uri: uri, headers: HTTPHeaders([("Host", "gateway.test")] + headers))
         return Outcome(decision: pipeline.decide(
             head, peer: Self.address(peer), requestID: "req-1", tokens: tokens,
-            wallClock: Date().timeIntervalSince1970, monotonic: clock))
+            wallClock: wallClock ?? Date().timeIntervalSince1970, monotonic: clock))
     }
 }
 

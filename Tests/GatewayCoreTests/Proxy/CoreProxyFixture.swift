@@ -6,7 +6,8 @@ import Testing
 /// Shared fixtures of the core-proxy tests (Proxy/, Routing/, Config/).
 enum CoreProxy {
     /// A valid bearer header for an ordinary user.
-    static var auth: (String, String) { TestGateway.bearer("u1", roles: ["user"]) }
+    /// Minted once: every use in a test carries the same bytes.
+    static let auth: (String, String) = TestGateway.bearer("u1", roles: ["user"])
     /// A valid bearer header that passes every role check.
     static var adminAuth: (String, String) { TestGateway.bearer("root", roles: ["admin", "power_user"]) }
 

@@ -1,3 +1,5 @@
+import Foundation
+import GatewayCore
 import Testing
 
 @Suite struct ProxySmokeTests {

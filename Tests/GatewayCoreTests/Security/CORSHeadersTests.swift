@@ -1,4 +1,5 @@
 import GatewayCore
+import NIOCore
 import Testing
 
 /// SPEC §4: every response the gateway sends carries the CORS headers, whoever made it.
@@ -7,6 +8,7 @@ struct CORSHeadersTests {
     enum Kind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case proxied200, upstream500, unauthorized401, forbidden403, notFound404, methodNotAllowed405
         case rateLimited429, hygiene400, badGateway502, gatewayTimeout504, health, ready, options
+        case framing400, trace405, uriTooLong414, tooManyFields431, headTooLarge431, parserError400
 
         var testDescription: String { rawValue }
 
@@ -19,7 +21,10 @@ struct CORSHeadersTests {
             case .notFound404: 404
             case .methodNotAllowed405: 405
             case .rateLimited429: 429
-            case .hygiene400: 400
+            case .hygiene400, .framing400, .parserError400: 400
+            case .trace405: 405
+            case .uriTooLong414: 414
+            case .tooManyFields431, .headTooLarge431: 431
             case .badGateway502: 502
             case .gatewayTimeout504: 504
             }
@@ -49,7 +54,7 @@ struct CORSHeadersTests {
                 config.rateLimitPerMinute = 1
             }
             if kind == .gatewayTimeout504 { config.upstreamResponseTimeoutMilliseconds = 300 }
-        }) { gateway, _ in
+        }) { (gateway: TestGateway, _: TestUpstream) async throws in
             let user = TestGateway.bearer("u1", roles: ["user"])
             let response: RawHTTPResponse
             switch kind {
@@ -75,6 +80,24 @@ struct CORSHeadersTests {
                 response = try await gateway.fetch("GET", "/ready")
             case .options:
                 response = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath)
+            case .framing400:
+                response = try await gateway.fetch(
+                    "POST", SecurityHarness.protectedPath,
+                    headers: [user, ("Content-Length", "3"), ("Transfer-Encoding", "chunked")], body: Array("abc".utf8))
+            case .trace405:
+                response = try await gateway.fetch("TRACE", SecurityHarness.protectedPath, headers: [user])
+            case .uriTooLong414:
+                let long = SecurityHarness.protectedPath + "?q=" + String(repeating: "a", count: 9 * 1024)
+                response = try await gateway.fetch("GET", long, headers: [user])
+            case .tooManyFields431:
+                let many = (0..<120).map { ("X-Filler-\($0)", "v") }
+                response = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user] + many)
+            case .headTooLarge431:
+                let big = (0..<10).map { ("X-Big-\($0)", String(repeating: "b", count: 7 * 1024)) }
+                response = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user] + big)
+            case .parserError400:
+                response = try await gateway.fetch(
+                    "GET", SecurityHarness.protectedPath, headers: [user, ("X-Folded", "a\r\n b")])
             }
             #expect(response.status == kind.expectedStatus, "\(kind): \(response.rawHead)")
             SecurityExpect.standardCORS(response, "\(kind)\n\(response.rawHead)")
@@ -82,7 +105,7 @@ struct CORSHeadersTests {
     }
 
     @Test func upstreamAccessControlHeadersAreRemoved() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { gateway, upstream in
+        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath,
                 headers: [TestGateway.bearer(), ("Origin", "https://evil.example")])

@@ -16,8 +16,7 @@ struct CORSOriginListTests {
     }
 
     @Test func allowedOriginIsEchoedWithCredentials() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
-            gateway, _ in
+        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
@@ -29,8 +28,7 @@ struct CORSOriginListTests {
     }
 
     @Test func varyOriginIsMergedWithTheUpstreamVaryIntoOneField() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
-            gateway, _ in
+        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
@@ -40,10 +38,29 @@ struct CORSOriginListTests {
         }
     }
 
+    @Test func varyIsMergedWithSeveralUpstreamVaryLinesAndNeverDuplicated() async throws {
+        let upstreamVary: [[(String, String)]] = [
+            [("Vary", "Accept-Encoding"), ("Vary", "Accept-Language")],
+            [("Vary", "origin, Accept-Encoding")],
+            [("Vary", "Accept-Encoding"), ("vary", "Origin")],
+        ]
+        for headers in upstreamVary {
+            try await SecurityHarness.run(upstream: { _ in .json("{}", headers: headers) }, configure: Self.listMode) {
+                (gateway: TestGateway, _: TestUpstream) async throws in
+                let response = try await gateway.fetch(
+                    "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
+                #expect(response.status == 200)
+                let tokens = Self.varyTokens(response)
+                let expected = Set(headers.flatMap { $0.1.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() } + ["origin"])
+                #expect(Set(tokens) == expected, "upstream \(headers) → \(response.headers(named: "Vary"))")
+                #expect(tokens.filter { $0 == "origin" }.count == 1, "upstream \(headers) → \(response.headers(named: "Vary"))")
+            }
+        }
+    }
+
     @Test(arguments: ["https://evil.example", "null", "https://app.example.evil.example", "http://app.example"])
     func otherOriginsGetNoAllowOrigin(_ origin: String) async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
-            gateway, _ in
+        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let proxied = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", origin)])
             let preflight = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath, headers: [("Origin", origin)])
@@ -61,7 +78,7 @@ struct CORSOriginListTests {
             Self.listMode(&$0)
             $0.rateLimitBurst = 2
             $0.rateLimitPerMinute = 1
-        }) { gateway, _ in
+        }) { (gateway: TestGateway, _: TestUpstream) async throws in
             let origin = ("Origin", Self.allowed)
             var responses: [(String, RawHTTPResponse)] = []
             responses.append(("proxied", try await gateway.fetch("GET", SecurityHarness.publicPath, headers: [origin])))
@@ -85,7 +102,7 @@ struct CORSOriginListTests {
     }
 
     @Test func wildcardModeNeverSendsCredentials() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { gateway, _ in
+        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)

@@ -16,7 +16,7 @@ struct CORSPreflightTests {
 
     @Test(arguments: targets)
     func optionsIsAnsweredLocallyWithoutAToken(_ target: String) async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "OPTIONS", target,
                 headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")])
@@ -36,7 +36,7 @@ struct CORSPreflightTests {
     }
 
     @Test func optionsWithAnInvalidTokenIsStill200() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "OPTIONS", "/api/v1/admin/x", headers: [SecurityTokens.bearer("not.a.token")])
             #expect(response.status == 200)
@@ -49,7 +49,7 @@ struct CORSPreflightTests {
         try await SecurityHarness.run(configure: {
             $0.rateLimitBurst = 1
             $0.rateLimitPerMinute = 1
-        }) { gateway, upstream in
+        }) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             for i in 0..<12 {
                 let response = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath)
                 #expect(response.status == 200, "OPTIONS #\(i)")

@@ -15,7 +15,7 @@ struct IdentityHeaderTests {
     ]
 
     @Test func spoofedUserHeadersAreReplacedByTheTokenIdentity() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("u-real", roles: ["user", "power_user"])
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: Self.spoofed + [SecurityTokens.bearer(token)])
@@ -30,7 +30,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func spoofedUserHeadersAreRemovedWithoutAToken() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch("GET", SecurityHarness.publicPath, headers: Self.spoofed)
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)
@@ -39,7 +39,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func rolesHeaderIsEmptyWhenTheTokenHasNoRoles() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let emptyRoles = SecurityTokens.valid("no-roles-1", roles: [])
             let absentRoles = SecurityTokens.valid("no-roles-2", roles: nil)
             for token in [emptyRoles, absentRoles] {
@@ -54,7 +54,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func userIDIsForwardedVerbatim() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             // Punctuation and spaces are allowed in user_id; only control characters are not.
             let user = "svc c0de@example.org/42;x=\"y\""
             let response = try await gateway.fetch(
@@ -68,7 +68,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func authorizationAndCookieAreForwardedUnchanged() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let authorization = "Bearer " + SecurityTokens.valid("fwd-user")
             let cookie = "a=1; aegis_token=whatever; b=two"
             let response = try await gateway.fetch(
@@ -82,7 +82,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func connectionHeaderCannotStripTheIdentity() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath,
                 headers: [

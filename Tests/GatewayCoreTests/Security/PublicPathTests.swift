@@ -22,7 +22,7 @@ struct PublicPathTests {
 
     @Test(arguments: publicTargets)
     func publicPathIsServedWithoutAToken(_ target: String) async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let method = target == "/api/v1/auth/token" ? "POST" : "GET"
             let response = try await gateway.fetch(method, target, body: method == "POST" ? Array("{}".utf8) : nil)
             #expect(response.status == 200, "\(target): \(response.bodyString)")
@@ -33,7 +33,7 @@ struct PublicPathTests {
 
     @Test(arguments: protectedTwins)
     func boundaryTwinIsNotPublic(_ target: String) async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch("GET", target)
             // %2F is refused by hygiene (400); everything else needs a token.
             if target.contains("%2F") {
@@ -47,7 +47,7 @@ struct PublicPathTests {
     }
 
     @Test func unknownPathIs401WithoutTokenAnd404WithOne() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             for target in ["/api/v1/no-such-thing", "/", "/api/v2/entity-types", "/api/v1/entity-typesX"] {
                 let anonymous = try await gateway.fetch("GET", target)
                 SecurityExpect.jsonError(anonymous, status: 401, code: "unauthorized", "anonymous \(target)")
@@ -61,7 +61,7 @@ struct PublicPathTests {
     }
 
     @Test func publicPathWithAValidTokenStillGetsTheIdentity() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/relationship-rules/7",
                 headers: [SecurityTokens.bearer(SecurityTokens.valid("pub-user", roles: ["analyst", "power_user"]))])
@@ -73,7 +73,7 @@ struct PublicPathTests {
     }
 
     @Test func publicPathWithAnInvalidTokenIsServedWithoutIdentity() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let expired = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#, exp: String(SecurityTokens.now - 5)))
             let tampered = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#), secret: "nope")
             for token in ["junk", expired, tampered] {
@@ -90,7 +90,7 @@ struct PublicPathTests {
     }
 
     @Test func healthAndReadyNeedNoToken() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let health = try await gateway.fetch("GET", "/health", headers: [SecurityTokens.bearer("junk")])
             #expect(health.status == 200)
             #expect(health.bodyString == #"{"status":"ok"}"#)

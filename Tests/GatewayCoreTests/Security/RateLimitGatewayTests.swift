@@ -13,8 +13,9 @@ struct RateLimitGatewayTests {
     @Test func burstOfThreeThenA429WithRetryAfter() async throws {
         try await SecurityHarness.run(configure: {
             $0.rateLimitBurst = 3
-            $0.rateLimitPerMinute = 60
-        }) { gateway, upstream in
+            // One token a minute: a slow, loaded test run cannot refill the bucket in between.
+            $0.rateLimitPerMinute = 1
+        }) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let user = TestGateway.bearer("burst-user")
             for i in 1...3 {
                 let response = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user])
@@ -36,7 +37,7 @@ struct RateLimitGatewayTests {
                 $0.rateLimitBurst = 3
                 $0.rateLimitPerMinute = 1
             }
-        ) { gateway, _ in
+        ) { (gateway: TestGateway, _: TestUpstream) async throws in
             let user = TestGateway.bearer("headers-user")
             let first = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user])
             let second = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user])
@@ -56,7 +57,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func separateUsersHaveSeparateBuckets() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { gateway, _ in
+        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             let alice = TestGateway.bearer("alice")
             let bob = TestGateway.bearer("bob")
             #expect(try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [alice]).status == 200)
@@ -69,7 +70,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func aJunkTokenDoesNotBuyAFreshBucket() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { gateway, _ in
+        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             // Anonymous request spends the IP bucket.
             #expect(try await gateway.fetch("GET", SecurityHarness.publicPath).status == 200)
             // Junk tokens, and a forged token naming another user, fall back to that IP bucket.
@@ -89,7 +90,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func spoofedForwardedForFromAnUntrustedPeerIsIgnored() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { gateway, _ in
+        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             let first = try await gateway.fetch(
                 "GET", SecurityHarness.publicPath, headers: [("X-Forwarded-For", "198.51.100.1")])
             #expect(first.status == 200)
@@ -106,7 +107,7 @@ struct RateLimitGatewayTests {
         try await SecurityHarness.run(configure: {
             Self.tight(&$0)
             $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!]
-        }) { gateway, upstream in
+        }) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             func get(_ xff: String) async throws -> Int {
                 try await gateway.fetch("GET", SecurityHarness.publicPath, headers: [("X-Forwarded-For", xff)]).status
             }
@@ -124,7 +125,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func healthAndReadyAreNotLimited() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { gateway, _ in
+        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             for i in 0..<8 {
                 #expect(try await gateway.fetch("GET", "/health").status == 200, "health #\(i)")
                 #expect(try await gateway.fetch("GET", "/ready").status == 200, "ready #\(i)")
@@ -138,7 +139,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func hygieneRefusalsAreNotCounted() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { gateway, _ in
+        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             for _ in 0..<3 {
                 #expect(try await gateway.fetch("GET", "/api/v1/entity-types/%2e%2e/x").status == 400)
             }

@@ -35,7 +35,7 @@ struct RoleCheckTests {
 
     @Test(arguments: cases)
     func roleRequirement(_ c: Case) async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             var headers: [(String, String)] = []
             if let roles = c.roles { headers.append(SecurityTokens.bearer(SecurityTokens.valid("role-user", roles: roles))) }
             let response = try await gateway.fetch("GET", c.path, headers: headers)
@@ -57,7 +57,7 @@ struct RoleCheckTests {
     }
 
     @Test func roleRoutesForwardToTheirInternalPaths() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let admin = SecurityTokens.bearer(SecurityTokens.valid("boss", roles: ["admin"]))
             #expect(try await gateway.fetch("GET", "/api/v1/admin/reindex", headers: [admin]).status == 200)
             #expect(try await gateway.fetch("GET", "/api/v1/detection-rules/3", headers: [admin]).status == 200)

@@ -7,11 +7,11 @@ import Testing
 enum SecurityHarness {
     /// Starts an upstream answering with `handler` and a gateway routing every service
     /// to it, runs `body`, then shuts both down (also when `body` throws).
-    static func run<R>(
+    static func run(
         upstream handler: @escaping TestUpstream.Handler = { _ in .json(#"{"ok":true}"#) },
         configure: (inout GatewayConfiguration) -> Void = { _ in },
-        _ body: (TestGateway, TestUpstream) async throws -> R
-    ) async throws -> R {
+        _ body: (TestGateway, TestUpstream) async throws -> Void
+    ) async throws {
         let upstream = try await TestUpstream.start(handler: handler)
         let gateway: TestGateway
         do {
@@ -21,10 +21,9 @@ enum SecurityHarness {
             throw error
         }
         do {
-            let result = try await body(gateway, upstream)
+            try await body(gateway, upstream)
             await gateway.shutdown()
             try? await upstream.shutdown()
-            return result
         } catch {
             await gateway.shutdown()
             try? await upstream.shutdown()

@@ -8,7 +8,7 @@ struct TokenSourceGatewayTests {
 
     @Test(arguments: ["Bearer", "bearer", "BEARER", "bEaReR"])
     func bearerSchemeIsCaseInsensitive(_ scheme: String) async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("scheme-user")
             let response = try await gateway.fetch("GET", Self.path, headers: [("Authorization", "\(scheme) \(token)")])
             #expect(response.status == 200, "\(response.bodyString)")
@@ -18,7 +18,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func cookieIsUsedWhenThereIsNoAuthorizationHeader() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let cookie = "theme=dark; aegis_token=\(SecurityTokens.valid("cookie-user")); lang=en"
             let response = try await gateway.fetch("GET", Self.path, headers: [("Cookie", cookie)])
             #expect(response.status == 200, "\(response.bodyString)")
@@ -29,7 +29,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func bearerHeaderWinsOverTheCookie() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", Self.path,
                 headers: [
@@ -44,7 +44,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func invalidBearerHeaderIsNotRescuedByAValidCookie() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let expired = SecurityTokens.token(SecurityTokens.claims(exp: String(SecurityTokens.now - 60)))
             for bad in ["junk", expired] {
                 let response = try await gateway.fetch(
@@ -60,7 +60,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func otherAuthorizationSchemesFallBackToTheCookie() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let basic = "Basic dXNlcjpwYXNz"
             let ok = try await gateway.fetch(
                 "GET", Self.path,
@@ -78,7 +78,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func apiKeyIsNeitherAcceptedNorForwarded() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("key-user")
             let refused = try await gateway.fetch("GET", Self.path, headers: [("X-API-Key", token)])
             SecurityExpect.jsonError(refused, status: 401, code: "unauthorized")
@@ -94,7 +94,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func twoAuthorizationHeadersAreRefused() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let bearer = SecurityTokens.bearer(SecurityTokens.valid())
             for pair in [[bearer, bearer], [bearer, ("Authorization", "Basic dXNlcjpwYXNz")]] {
                 let response = try await gateway.fetch("GET", Self.path, headers: pair)
@@ -106,7 +106,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func twoTokenCookiesAreRefused() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid()
             let variants: [[(String, String)]] = [
                 [("Cookie", "aegis_token=\(token); aegis_token=\(token)")],
@@ -122,7 +122,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func challengeDependsOnWhetherATokenWasPresented() async throws {
-        try await SecurityHarness.run { gateway, upstream in
+        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let missing = try await gateway.fetch("GET", Self.path)
             SecurityExpect.jsonError(missing, status: 401, code: "unauthorized", "missing")
             #expect(missing.headers(named: "WWW-Authenticate") == ["Bearer"])

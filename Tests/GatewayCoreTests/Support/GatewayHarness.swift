@@ -48,7 +48,8 @@ final class TestGateway: Sendable {
         configuration.upstreamConnectTimeoutMilliseconds = 2_000
         configuration.shutdownGraceSeconds = 5
         var target = upstream ?? ""
-        if upstream == nil { target = "http://127.0.0.1:\(try await TestPorts.unused())" }
+        // Port 1: nothing listens there, and unlike a freed ephemeral port no other test can take it.
+        if upstream == nil { target = "http://127.0.0.1:1" }
         for service in Service.allCases {
             configuration.upstreams[service] = UpstreamURL(parsing: target)
         }

@@ -1,16 +1,19 @@
 import NIOCore
 import NIOPosix
 
-/// Ports for tests that need a closed door.
+/// Ports for tests that need a closed door, or a port to hand to a child process.
 enum TestPorts {
-    /// A loopback port nothing listens on right now: bound (port 0) and closed again.
-    /// Another process could take it meanwhile, but the kernel does not hand out a
-    /// just-released ephemeral port again soon, which is good enough for "refused" tests.
+    /// A loopback port nothing listens on right now, chosen *below* the kernel's ephemeral range
+    /// (32768–60999 here): servers that tests bind to port 0 are never given it, so it stays free
+    /// for the child process or the "refused" check that asked for it. Checked by binding it once.
     static func unused(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Int {
-        let channel = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
-        let port = channel.localAddress?.port
-        try await channel.close()
-        guard let port else { throw TestUpstreamError.noLocalPort }
-        return port
+        for _ in 0..<50 {
+            let candidate = Int.random(in: 20_000..<32_000)
+            guard let channel = try? await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: candidate).get()
+            else { continue }
+            try await channel.close()
+            return candidate
+        }
+        throw TestUpstreamError.noLocalPort
     }
 }

@@ -61,14 +61,15 @@ struct TestUpstreamSelfTests {
 
     @Test("streamed chunks arrive spread over time")
     func streamedChunks() async throws {
-        let upstream = try await TestUpstream.start { _ in .events(count: 4, interval: .milliseconds(100)) }
+        let upstream = try await TestUpstream.start { _ in .events(count: 4, interval: .milliseconds(200)) }
         let client = try await RawHTTPClient.connect(port: upstream.port)
         try await client.send(RawHTTPClient.request("GET", "/sse"))
         let head = try await client.readHead()
         #expect(head.header("Transfer-Encoding") == "chunked")
         let events = try await client.readAllEvents()
         #expect(events.map(\.data) == (1...4).map { #"{"n":\#($0)}"# })
-        #expect(events.last!.arrival - events.first!.arrival >= .milliseconds(150))
+        // Three intervals of 200 ms; a loaded machine may deliver late, so ask for one interval.
+        #expect(events.last!.arrival - events.first!.arrival >= .milliseconds(200))
         await client.close()
         try await upstream.shutdown()
     }

@@ -1,0 +1,130 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+/// The built `aegis-gateway` binary run as a child process, its stdout and stderr captured as
+/// they arrive so tests can await a line instead of sleeping.
+final class GatewayProcess: Sendable {
+    /// Package root, from this file's location (Tests/GatewayCoreTests/EndToEnd/…).
+    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let binary = packageRoot.appendingPathComponent(".build/debug/aegis-gateway")
+    static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+
+    struct Output: Sendable {
+        var stdout: [UInt8] = []
+        var stderr: [UInt8] = []
+        var exitStatus: Int32?
+        var exitReason: Process.TerminationReason?
+        var stdoutClosed = false
+        var stderrClosed = false
+        var finished: Bool { exitStatus != nil && stdoutClosed && stderrClosed }
+        var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+        var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+    }
+
+    private let process: Process
+    let output = AwaitableState(Output())
+
+    private init(process: Process) { self.process = process }
+
+    var pid: Int32 { process.processIdentifier }
+
+    static func launch(_ arguments: [String], environment: [String: String]) throws -> GatewayProcess {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        // Only what the test sets: nothing from the developer's shell may change the gateway.
+        for key in env.keys where key.hasSuffix("_URL") || key.hasPrefix("JWT_") || key.hasPrefix("LOG_")
+            || key.hasPrefix("API_GATEWAY_") || key.hasPrefix("METRICS_") || key.hasPrefix("RATE_LIMIT")
+        {
+            env[key] = nil
+        }
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        let running = GatewayProcess(process: process)
+        let state = running.output
+        process.terminationHandler = { process in
+            state.update {
+                $0.exitStatus = process.terminationStatus
+                $0.exitReason = process.terminationReason
+            }
+        }
+        try process.run()
+        // One blocking reader thread per pipe, until end of file.
+        for (pipe, isStdout) in [(out, true), (err, false)] {
+            let handle = pipe.fileHandleForReading
+            Thread.detachNewThread {
+                while true {
+                    let data = handle.availableData
+                    if data.isEmpty { break }
+                    state.update { if isStdout { $0.stdout += data } else { $0.stderr += data } }
+                }
+                state.update { if isStdout { $0.stdoutClosed = true } else { $0.stderrClosed = true } }
+            }
+        }
+        return running
+    }
+
+    /// Waits until stdout contains `text`.
+    func waitForStdout(containing text: String, timeout: Duration = .seconds(20)) async throws {
+        _ = try await output.wait(for: "stdout containing \(text)", timeout: timeout) { output in
+            if output.stdoutText.contains(text) { return true }
+            if output.finished { return false }  // exited without printing it
+            return nil
+        }
+        let current = output.value
+        try #require(current.stdoutText.contains(text),
+            "exited (\(current.exitStatus.map(String.init) ?? "?")) before printing \(text)\nstdout: \(current.stdoutText)\nstderr: \(current.stderrText)")
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the exit; kills the process (and fails) if it outlives `timeout`.
+    func waitForExit(timeout: Duration = .seconds(20)) async throws -> Output {
+        do {
+            return try await output.wait(for: "process exit", timeout: timeout) { $0.finished ? $0 : nil }
+        } catch {
+            kill(process.processIdentifier, SIGKILL)
+            throw error
+        }
+    }
+
+    /// Kills the process if a test left it running.
+    func killIfRunning() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
+    /// Connects to `port` on `host`, retrying refused attempts until `deadline` (a child process
+    /// cannot signal readiness to us any other way than by its port or its output).
+    static func awaitAccepting(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: host, port: port).get()
+                try? await channel.close()
+                return
+            } catch {
+                if ContinuousClock.now >= deadline { throw error }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+    }
+
+    /// The quickstart lines from `text` (curl commands and the TOKEN capture).
+    static func commandLines(_ text: String) -> [String] {
+        text.split(separator: "\n").map(String.init).filter { $0.hasPrefix("curl ") || $0.hasPrefix("TOKEN=") }
+    }
+}

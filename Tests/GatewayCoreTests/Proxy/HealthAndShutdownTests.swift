@@ -1,0 +1,91 @@
+import Foundation
+import GatewayCore
+import NIOCore
+import Testing
+
+/// SPEC §9 /health and /ready; SPEC §13 graceful shutdown.
+@Suite struct HealthAndShutdownTests {
+    @Test func healthIsOK() async throws {
+        let gateway = try await TestGateway.start(upstream: nil)
+        let response = try await gateway.fetch("GET", "/health")
+        #expect(response.status == 200)
+        #expect(response.bodyString == #"{"status":"ok"}"#)
+        #expect(response.header("Content-Type")?.hasPrefix("application/json") == true)
+        CoreProxy.expectCORS(response)
+        let head = try await gateway.fetch("HEAD", "/health")
+        #expect(head.status == 200)
+        await gateway.shutdown()
+    }
+
+    @Test func readyIsReady() async throws {
+        let gateway = try await TestGateway.start(upstream: nil)
+        let response = try await gateway.fetch("GET", "/ready")
+        #expect(response.status == 200)
+        #expect(response.bodyString == #"{"status":"ready"}"#)
+        CoreProxy.expectCORS(response)
+        await gateway.shutdown()
+    }
+
+    @Test func healthRejectsOtherMethods() async throws {
+        let gateway = try await TestGateway.start(upstream: nil)
+        let response = try await gateway.fetch("POST", "/health", headers: [CoreProxy.auth], body: [1])
+        CoreProxy.expectError(response, status: 405, code: "method_not_allowed")
+        #expect(response.header("Allow")?.contains("GET") == true)
+        await gateway.shutdown()
+    }
+
+    @Test func readyTurns503WhileDraining() async throws {
+        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 1 }
+        let shutdown = Task { await gateway.shutdown() }
+        var ready: RawHTTPResponse? = nil
+        let deadline = ContinuousClock.now + .seconds(3)
+        while ContinuousClock.now < deadline {
+            let response = try await gateway.fetch("GET", "/ready")
+            if response.status == 503 {
+                ready = response
+                break
+            }
+            #expect(response.status == 200)
+            await Task.yield()
+        }
+        let draining = try #require(ready, "/ready never turned 503")
+        #expect(draining.bodyString == #"{"status":"draining"}"#)
+        CoreProxy.expectCORS(draining)
+        // Still serving during SHUTDOWN_DELAY_SECONDS.
+        let health = try await gateway.fetch("GET", "/health")
+        #expect(health.status == 200)
+        await shutdown.value
+    }
+
+    @Test func shutdownDrainsInFlightRequest() async throws {
+        let upstream = try await TestUpstream.start { _ in .delayHead(.milliseconds(500), then: .text("finished")) }
+        let gateway = try await TestGateway.start(upstream: upstream.url)
+        let client = try await RawHTTPClient.connect(port: gateway.port)
+        try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth]))
+        try await upstream.waitForRequests(1)
+        let shutdown = Task { await gateway.shutdown() }
+        let response = try await client.readResponse()
+        #expect(response.status == 200)
+        #expect(response.bodyString == "finished")
+        #expect(response.header("Connection")?.lowercased() == "close")
+        #expect(await client.isClosed(within: .seconds(5)))
+        await shutdown.value
+        try await upstream.shutdown()
+    }
+
+    @Test func shutdownClosesIdleKeepAliveAndStopsAccepting() async throws {
+        let upstream = try await TestUpstream.start()
+        let gateway = try await TestGateway.start(upstream: upstream.url)
+        let client = try await RawHTTPClient.connect(port: gateway.port)
+        let response = try await client.exchange("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
+        #expect(response.status == 200)
+        let shutdown = Task { await gateway.shutdown() }
+        #expect(await client.isClosed(within: .seconds(3)), "idle keep-alive left open during shutdown")
+        await shutdown.value
+        await #expect(throws: (any Error).self) {
+            let late = try await RawHTTPClient.connect(port: gateway.port)
+            await late.close()
+        }
+        try await upstream.shutdown()
+    }
+}
