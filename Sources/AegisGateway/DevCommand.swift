@@ -12,7 +12,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try loadConfiguration(profile: .dev)
-        let group = MultiThreadedEventLoopGroup.singleton
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: EventLoopThreads.count)
         let stack = try await DevStack.start(
             DevStackConfiguration(jwtSecret: configuration.jwtSecret, jwtIssuer: configuration.jwtIssuer), group: group)
         for (service, url) in stack.urls {

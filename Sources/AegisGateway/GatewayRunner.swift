@@ -8,7 +8,7 @@ import UnixSignals
 /// SIGTERM/SIGINT with a graceful drain, then returns (exit 0).
 struct GatewayRunner {
     let configuration: GatewayConfiguration
-    var group: MultiThreadedEventLoopGroup = .singleton
+    var group = MultiThreadedEventLoopGroup(numberOfThreads: EventLoopThreads.count)
     var onStarted: @Sendable (_ port: Int) -> Void = { _ in }
 
     func run() async throws {

@@ -6,6 +6,15 @@ struct AccessLogLine {
     static let maxPathBytes = 1024
 
     var clock = TimestampCache()
+    /// The last client address and its text: consecutive lines mostly share it.
+    private var lastClient: (IPAddress, [UInt8])?
+
+    private mutating func clientText(_ address: IPAddress) -> [UInt8] {
+        if let (last, text) = lastClient, last == address { return text }
+        let text = Array(address.description.utf8)
+        lastClient = (address, text)
+        return text
+    }
 
     mutating func appendJSON(_ r: CompletedRequest, to out: inout [UInt8]) {
         out.append(contentsOf: #"{"ts":""#.utf8)
@@ -27,7 +36,7 @@ struct AccessLogLine {
         out.append(contentsOf: #","user_id":"#.utf8)
         if let user = r.audit.userID { Self.appendJSONString(user.utf8, to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","client":""#.utf8)
-        out.append(contentsOf: r.audit.clientAddress.description.utf8)
+        out.append(contentsOf: clientText(r.audit.clientAddress))
         out.append(contentsOf: #"","request_id":"#.utf8)
         Self.appendJSONString(r.requestID.utf8, to: &out)
         out.append(contentsOf: "}\n".utf8)
@@ -52,7 +61,7 @@ struct AccessLogLine {
         out.append(contentsOf: " user=".utf8)
         if let user = r.audit.userID { Self.appendQuoted(user.utf8, to: &out) } else { out.append(UInt8(ascii: "-")) }
         out.append(contentsOf: " client=".utf8)
-        out.append(contentsOf: r.audit.clientAddress.description.utf8)
+        out.append(contentsOf: clientText(r.audit.clientAddress))
         out.append(contentsOf: " request_id=".utf8)
         Self.appendQuoted(r.requestID.utf8, to: &out)
         out.append(UInt8(ascii: "\n"))

@@ -1,5 +1,3 @@
-import NIOHTTP1
-
 /// CORS_ALLOWED_ORIGINS: `*` or a list of exact origins.
 public enum CORSOrigins: Sendable, Equatable {
     case any
@@ -21,32 +19,32 @@ public struct CORSPolicy: Sendable {
     public var variesByOrigin: Bool { origins != .any }
 
     /// Appends the CORS headers for a request that carried `origin` (nil when absent).
-    public func apply(to headers: inout HTTPHeaders, origin: String?) {
+    public func apply(to headers: inout [(String, String)], origin: String?) {
         switch origins {
         case .any:
-            headers.add(name: "Access-Control-Allow-Origin", value: "*")
+            headers.append(("Access-Control-Allow-Origin", "*"))
         case .list(let allowed):
             if let origin, allowed.contains(origin) {
-                headers.add(name: "Access-Control-Allow-Origin", value: origin)
-                headers.add(name: "Access-Control-Allow-Credentials", value: "true")
+                headers.append(("Access-Control-Allow-Origin", origin))
+                headers.append(("Access-Control-Allow-Credentials", "true"))
             }
         }
-        headers.add(name: "Access-Control-Allow-Methods", value: Self.allowMethods)
-        headers.add(name: "Access-Control-Allow-Headers", value: Self.allowHeaders)
-        headers.add(name: "Access-Control-Max-Age", value: Self.maxAge)
-        headers.add(name: "Access-Control-Expose-Headers", value: Self.exposeHeaders)
+        headers.append(("Access-Control-Allow-Methods", Self.allowMethods))
+        headers.append(("Access-Control-Allow-Headers", Self.allowHeaders))
+        headers.append(("Access-Control-Max-Age", Self.maxAge))
+        headers.append(("Access-Control-Expose-Headers", Self.exposeHeaders))
     }
 
-    /// Merges `Origin` into the Vary header(s) already in `headers`, once.
-    public func applyVary(to headers: inout HTTPHeaders) {
+    /// Merges `Origin` into the Vary header(s) already in `headers`, into one field.
+    public func applyVary(to headers: inout [(String, String)]) {
         guard variesByOrigin else { return }
-        let existing = headers[canonicalForm: "vary"]
-        if existing.contains(where: { $0 == "*" || $0.lowercased() == "origin" }) { return }
-        if existing.isEmpty {
-            headers.add(name: "Vary", value: "Origin")
-        } else {
-            let merged = existing.joined(separator: ", ") + ", Origin"
-            headers.replaceOrAdd(name: "Vary", value: merged)
+        var values: [Substring] = []
+        headers.removeAll { name, value in
+            guard name.utf8.count == 4, name.lowercased() == "vary" else { return false }
+            values += value.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
+            return true
         }
+        if !values.contains(where: { $0 == "*" || $0.lowercased() == "origin" }) { values.append("Origin") }
+        headers.append(("Vary", values.joined(separator: ", ")))
     }
 }

@@ -5,12 +5,14 @@ import NIOHTTP1
 /// llhttp (strict) already refuses CL+TE, repeated differing lengths, obs-fold, bare CR/LF and bad
 /// chunk sizes; these are the cases it accepts.
 enum FramingRules {
-    static func violation(in headers: HTTPHeaders) -> HygieneViolation? {
-        let lengths = headers[canonicalForm: "content-length"]
-        let encodings = headers[canonicalForm: "transfer-encoding"]
+    static func violation(in facts: RequestHeadFacts) -> HygieneViolation? {
+        let lengths = facts.contentLengths
+        let encodings = facts.transferEncodings
         if !lengths.isEmpty && !encodings.isEmpty { return .bothLengths }
         if !encodings.isEmpty {
-            guard encodings.count == 1, encodings[0].lowercased() == "chunked" else { return .badTransferEncoding }
+            // "gzip, chunked" on one line counts as two codings.
+            guard encodings.count == 1, HeaderNames.equals(encodings[0].trimmingASCIISpacesString(), "chunked")
+            else { return .badTransferEncoding }
         }
         if !lengths.isEmpty {
             guard lengths.count == 1, !lengths[0].isEmpty,
@@ -18,5 +20,12 @@ enum FramingRules {
             else { return .badContentLength }
         }
         return nil
+    }
+}
+
+extension String {
+    func trimmingASCIISpacesString() -> String {
+        let trimmed = Substring(self).trimmingASCIISpaces()
+        return trimmed.count == count ? self : String(trimmed)
     }
 }

@@ -36,7 +36,20 @@ public struct RequestPipeline: Sendable {
         _ head: HTTPRequestHead, peer: IPAddress, requestID: String, tokens: VerifiedTokenCache,
         wallClock: Double, monotonic: Double
     ) -> PipelineDecision {
-        let client = clients.resolve(peer: peer, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
+        decide(
+            head, facts: RequestHeadFacts(head.headers), peer: peer, requestID: requestID, tokens: tokens,
+            wallClock: wallClock, monotonic: monotonic)
+    }
+
+    public func decide(
+        _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: IPAddress, requestID: String,
+        tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double
+    ) -> PipelineDecision {
+        // X-Forwarded-For is read only from a trusted peer.
+        let client =
+            clients.trusted.contains(peer)
+            ? clients.resolve(peer: peer, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
+            : peer.unmappedIPv4
         var audit = RequestAudit(clientAddress: client)
         func fail(_ error: GatewayError, close: Bool = false) -> PipelineDecision {
             .respond(.error(error, requestID: requestID, audit: audit, close: close))
@@ -46,7 +59,7 @@ public struct RequestPipeline: Sendable {
         if head.uri.utf8.count > Self.maxRequestLineBytes {
             return fail(GatewayError(.uriTooLong, "request line longer than 8 KiB"), close: true)
         }
-        if let violation = FramingRules.violation(in: head.headers) {
+        if let violation = FramingRules.violation(in: facts) {
             return fail(GatewayError(.badRequest, violation.rawValue), close: true)
         }
         let target: RequestTarget
@@ -54,7 +67,7 @@ public struct RequestPipeline: Sendable {
         case .success(let t): target = t
         case .failure(let violation): return fail(GatewayError(.badRequest, violation.rawValue))
         }
-        guard HostHeaderRule.isValid(head.headers["host"]) else {
+        guard HostHeaderRule.isValid(facts.hosts) else {
             return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
         if head.method == .TRACE || head.method == .CONNECT {

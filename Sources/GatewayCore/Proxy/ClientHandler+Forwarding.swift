@@ -3,18 +3,20 @@ import NIOHTTP1
 import NIOPosix
 
 extension ClientHandler {
-    func startForwarding(_ plan: ForwardPlan, head: HTTPRequestHead, requestID: String, started: NIODeadline) {
+    func startForwarding(
+        _ plan: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
+    ) {
         let upstreamHead = UpstreamRequestHead.make(
             from: head, plan: plan,
             context: .init(
-                requestID: requestID, peer: peer, peerIsTrusted: shared.pipeline.clients.trusted.contains(peer),
-                identity: plan.identity, hasBody: RequestFraming.hasBody(head.headers)))
+                requestID: requestID, peer: peerText, peerIsTrusted: shared.pipeline.clients.trusted.contains(peer),
+                identity: plan.identity, hasBody: facts.hasBody))
         let exchange = Exchange(
             clientHead: head, upstreamHead: upstreamHead, plan: plan, requestID: requestID, started: started,
-            origin: head.headers.first(name: "origin"))
+            origin: facts.origin)
         state = .forwarding(exchange)
         loop.observer.requestStarted()
-        if RequestFraming.expectsContinue(head.headers), let context {
+        if facts.expectsContinue, let context {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }

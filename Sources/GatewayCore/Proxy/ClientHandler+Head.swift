@@ -5,29 +5,30 @@ extension ClientHandler {
     /// Runs the pipeline on a new request head and acts on its decision.
     func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let started = NIODeadline.now()
-        let requestID = RequestIDGenerator.acceptable(head.headers["x-request-id"]) ?? loop.requestIDs.next()
+        let facts = RequestHeadFacts(head.headers)
+        let requestID = RequestIDGenerator.acceptable(facts.requestIDs) ?? loop.requestIDs.next()
         let decision = shared.pipeline.decide(
-            head, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
+            head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
             monotonic: Double(started.uptimeNanoseconds) / 1e9)
         switch decision {
         case .respond(let local):
-            respondLocally(local, head: head, requestID: requestID, started: started)
+            respondLocally(local, head: head, facts: facts, requestID: requestID, started: started)
         case .forward(let plan):
-            startForwarding(plan, head: head, requestID: requestID, started: started)
+            startForwarding(plan, head: head, facts: facts, requestID: requestID, started: started)
         }
     }
 
-    func respondLocally(_ local: LocalResponse, head: HTTPRequestHead, requestID: String, started: NIODeadline) {
+    func respondLocally(
+        _ local: LocalResponse, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
+    ) {
         var close = local.closeConnection || !head.isKeepAlive || isDraining
         // An unread body we will not read: close rather than parse it as the next request.
-        if RequestFraming.hasBody(head.headers)
-            && (RequestFraming.expectsContinue(head.headers) || RequestFraming.isLarge(head.headers))
-        {
+        if facts.hasBody && (facts.expectsContinue || facts.hasLargeBody) {
             close = true
         }
         writeLocal(
             status: local.status, body: local.body, extraHeaders: local.headers, requestID: requestID,
-            origin: head.headers.first(name: "origin"), method: head.method, version: head.version, close: close)
+            origin: facts.origin, method: head.method, version: head.version, close: close)
         loop.observer.finished(
             CompletedRequest(
                 method: head.method.rawValue, path: RequestFraming.path(of: head.uri), audit: local.audit,
@@ -42,10 +43,11 @@ extension ClientHandler {
         origin: String?, method: HTTPMethod, version: HTTPVersion, close: Bool
     ) {
         guard let context else { return }
-        var headers = HTTPHeaders()
-        if !body.isEmpty { headers.add(name: "Content-Type", value: "application/json") }
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(10 + extraHeaders.count)
+        if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
+        headers.append(("Content-Length", String(body.utf8.count)))
+        headers += extraHeaders
         ResponseDecoration.decorate(&headers, requestID: requestID, origin: origin, cors: shared.cors, close: close)
         let responseVersion: HTTPVersion = version == .http1_0 ? .http1_0 : .http1_1
         if method == .CONNECT {
@@ -58,7 +60,9 @@ extension ClientHandler {
             state = .closed
             return
         }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: responseVersion, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: responseVersion, status: status, headers: HTTPHeaders(headers)))),
+            promise: nil)
         if method != .HEAD && !body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
         }
@@ -86,27 +90,8 @@ extension ClientHandler {
     }
 }
 
-/// Facts about a request's framing, read from its head.
+/// Where a request's path ends.
 enum RequestFraming {
-    /// Bodies above this are not drained after a local answer: the connection is closed instead.
-    static let drainLimit = 1 << 20
-
-    static func hasBody(_ headers: HTTPHeaders) -> Bool {
-        if headers.contains(name: "transfer-encoding") { return true }
-        if let length = headers.first(name: "content-length"), let n = Int(length) { return n > 0 }
-        return false
-    }
-
-    static func isLarge(_ headers: HTTPHeaders) -> Bool {
-        if headers.contains(name: "transfer-encoding") { return true }
-        if let length = headers.first(name: "content-length"), let n = Int(length) { return n > drainLimit }
-        return false
-    }
-
-    static func expectsContinue(_ headers: HTTPHeaders) -> Bool {
-        headers.first(name: "expect").map { $0.lowercased() == "100-continue" } ?? false
-    }
-
     static func path(of uri: String) -> Substring {
         let s = Substring(uri)
         if let q = s.firstIndex(of: "?") { return s[..<q] }

@@ -29,6 +29,8 @@ final class ClientHandler: ChannelDuplexHandler {
     var state = State.idle
     var context: ChannelHandlerContext?
     var peer: IPAddress = .v4(0)
+    /// `peer` in canonical form, for X-Forwarded-For.
+    var peerText = "0.0.0.0"
     var readPending = false
     var clientNeedsFlush = false
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
@@ -48,6 +50,7 @@ final class ClientHandler: ChannelDuplexHandler {
         self.context = context
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = ip.unmappedIPv4
+            peerText = peer.description
         }
         loop.connections[ObjectIdentifier(self)] = self
     }

@@ -15,7 +15,7 @@ enum ClientResponseHead {
 
     static func make(from head: HTTPResponseHead, context: Context) -> HTTPResponseHead {
         let named = UpstreamRequestHead.connectionNamed(head.headers)
-        var out = HTTPHeaders()
+        var out: [(String, String)] = []
         out.reserveCapacity(head.headers.count + 10)
         for (name, value) in head.headers {
             switch name.utf8.first.map({ $0 | 0x20 }) {
@@ -25,7 +25,7 @@ enum ClientResponseHead {
                 if HeaderNames.equals(name, "x-request-id") { continue }
             case UInt8(ascii: "l"):
                 if HeaderNames.equals(name, "location") {
-                    out.add(name: name, value: rewriteLocation(value, context: context))
+                    out.append((name, rewriteLocation(value, context: context)))
                     continue
                 }
             case UInt8(ascii: "r"):
@@ -34,16 +34,16 @@ enum ClientResponseHead {
             }
             if HeaderNames.isHopByHop(name) { continue }
             if !named.isEmpty && named.contains(where: { HeaderNames.equals(name, $0) }) { continue }
-            out.add(name: name, value: value)
+            out.append((name, value))
         }
         ResponseDecoration.decorate(
             &out, requestID: context.requestID, origin: context.origin, cors: context.cors,
             close: context.closeConnection)
         if let rate = context.rateLimitHeaders {
-            out.add(name: "RateLimit-Policy", value: rate.policy)
-            out.add(name: "RateLimit", value: rate.current)
+            out.append(("RateLimit-Policy", rate.policy))
+            out.append(("RateLimit", rate.current))
         }
-        return HTTPResponseHead(version: .http1_1, status: head.status, headers: out)
+        return HTTPResponseHead(version: .http1_1, status: head.status, headers: HTTPHeaders(out))
     }
 
     /// `http://upstream/base/internal-prefix/rest` (or its path alone) becomes `/public-prefix/rest`.
@@ -65,10 +65,12 @@ enum ClientResponseHead {
 
 /// The headers every gateway response carries, proxied or local.
 enum ResponseDecoration {
-    static func decorate(_ headers: inout HTTPHeaders, requestID: String, origin: String?, cors: CORSPolicy, close: Bool) {
+    static func decorate(
+        _ headers: inout [(String, String)], requestID: String, origin: String?, cors: CORSPolicy, close: Bool
+    ) {
         cors.apply(to: &headers, origin: origin)
         cors.applyVary(to: &headers)
-        headers.add(name: "X-Request-ID", value: requestID)
-        if close { headers.add(name: "Connection", value: "close") }
+        headers.append(("X-Request-ID", requestID))
+        if close { headers.append(("Connection", "close")) }
     }
 }

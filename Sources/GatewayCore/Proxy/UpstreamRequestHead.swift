@@ -6,7 +6,8 @@ import NIOHTTP1
 enum UpstreamRequestHead {
     struct Context {
         var requestID: String
-        var peer: IPAddress
+        /// The socket peer in canonical form (computed once per connection).
+        var peer: String
         var peerIsTrusted: Bool
         var identity: Claims?
         /// Whether the client sent a body: the gateway then frames it (CL kept, else chunked).
@@ -15,9 +16,10 @@ enum UpstreamRequestHead {
 
     static func make(from head: HTTPRequestHead, plan: ForwardPlan, context: Context) -> HTTPRequestHead {
         let named = connectionNamed(head.headers)
-        var out = HTTPHeaders()
+        var out: [(String, String)] = []
         out.reserveCapacity(head.headers.count + 8)
-        out.add(name: "Host", value: plan.upstream.authority)
+        out.append(("Host", plan.upstream.authority))
+        var hasLength = false
         var forwardedFor: [String] = []
         var forwardedProto: String? = nil
         var forwardedHost: String? = nil
@@ -52,34 +54,35 @@ enum UpstreamRequestHead {
                 if HeaderNames.equals(name, "expect") { continue }
             case UInt8(ascii: "c"):
                 if HeaderNames.equals(name, "content-length") {
-                    out.add(name: name, value: value)
+                    out.append((name, value))
+                    hasLength = true
                     continue
                 }
             default: break
             }
             if HeaderNames.isHopByHop(name) { continue }
             if !named.isEmpty && named.contains(where: { HeaderNames.equals(name, $0) }) { continue }
-            out.add(name: name, value: value)
+            out.append((name, value))
         }
-        if context.hasBody && !out.contains(name: "content-length") {
-            out.add(name: "Transfer-Encoding", value: "chunked")
+        if context.hasBody && !hasLength {
+            out.append(("Transfer-Encoding", "chunked"))
         }
-        let peer = context.peer.description
+        let peer = context.peer
         if context.peerIsTrusted && !forwardedFor.isEmpty {
-            out.add(name: "X-Forwarded-For", value: forwardedFor.joined(separator: ", ") + ", " + peer)
+            out.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ") + ", " + peer))
         } else {
-            out.add(name: "X-Forwarded-For", value: peer)
+            out.append(("X-Forwarded-For", peer))
         }
-        out.add(name: "X-Forwarded-Proto", value: (context.peerIsTrusted ? forwardedProto : nil) ?? "http")
+        out.append(("X-Forwarded-Proto", (context.peerIsTrusted ? forwardedProto : nil) ?? "http"))
         if let host = (context.peerIsTrusted ? forwardedHost : nil) ?? clientHost {
-            out.add(name: "X-Forwarded-Host", value: host)
+            out.append(("X-Forwarded-Host", host))
         }
-        out.add(name: "X-Request-ID", value: context.requestID)
+        out.append(("X-Request-ID", context.requestID))
         if let identity = context.identity {
-            out.add(name: "X-User-ID", value: identity.userID)
-            out.add(name: "X-User-Roles", value: identity.rolesHeaderValue)
+            out.append(("X-User-ID", identity.userID))
+            out.append(("X-User-Roles", identity.rolesHeaderValue))
         }
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: plan.upstreamURI, headers: out)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: plan.upstreamURI, headers: HTTPHeaders(out))
     }
 
     /// Lower-cased names listed in Connection headers, minus those it may not remove.

@@ -35,7 +35,8 @@ import Testing
     }
 
     @Test func readyTurns503WhileDraining() async throws {
-        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 1 }
+        // A delay long enough that a loaded test run still polls inside it.
+        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 3 }
         let shutdown = Task { await gateway.shutdown() }
         var ready: RawHTTPResponse? = nil
         let deadline = ContinuousClock.now + .seconds(3)

@@ -38,7 +38,8 @@ import Testing
             #expect(response.bodyString == "part0;part1;part2;part3;")
             let arrivals = response.chunkArrivals
             if let first = arrivals.first, let last = arrivals.last {
-                #expect(last - first >= .milliseconds(300), "\(last - first)")
+                // 3 intervals of 200 ms; a loaded run may deliver the first late, so ask for one.
+                #expect(last - first >= .milliseconds(200), "\(last - first)")
             }
             await client.close()
         }
