@@ -54,7 +54,9 @@ extension ClientHandler {
         channel.flush()
         let now = NIODeadline.now()
         exchange.upstreamSent = now
-        exchange.responseDeadline = now + shared.responseTimeout
+        // The wait for the response head starts once the whole request is out (like nginx's
+        // proxy_read_timeout); a long upload is governed by the progress timeout instead.
+        if exchange.requestEnded { exchange.responseDeadline = now + shared.responseTimeout }
         resumeClientReads()
     }
 

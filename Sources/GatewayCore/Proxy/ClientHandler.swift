@@ -106,6 +106,9 @@ final class ClientHandler: ChannelDuplexHandler {
             case .forwarding(let exchange):
                 exchange.requestEnded = true
                 exchange.bodyDeadline = .distantFuture
+                if exchange.connection != nil && !exchange.responseHeadSent {
+                    exchange.responseDeadline = .now() + shared.responseTimeout
+                }
                 sendUpstream(.end(nil), exchange)
                 resumeClientReads()
             case .local:

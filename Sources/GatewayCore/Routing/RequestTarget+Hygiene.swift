@@ -4,51 +4,65 @@
 /// matching on the path as received is safe.
 extension RequestTarget {
     public static func parse(_ uri: String) -> Result<RequestTarget, HygieneViolation> {
-        let bytes = uri.utf8
-        guard bytes.first == UInt8(ascii: "/") else { return .failure(.notOriginForm) }
-        for byte in bytes where byte < 0x21 || byte > 0x7E {
-            return .failure(.forbiddenByte)
+        var uri = uri
+        // One pass over contiguous bytes: every request pays for this.
+        let scan = uri.withUTF8 { scanTarget($0) }
+        switch scan {
+        case .failure(let violation):
+            return .failure(violation)
+        case .success(let queryMark):
+            let full = Substring(uri)
+            guard let queryMark else { return .success(RequestTarget(path: full, query: nil)) }
+            let mark = full.utf8.index(full.startIndex, offsetBy: queryMark)
+            return .success(RequestTarget(path: full[..<mark], query: full[full.utf8.index(after: mark)...]))
         }
-        let full = Substring(uri)
-        let path: Substring
-        var query: Substring? = nil
-        if let mark = bytes.firstIndex(of: UInt8(ascii: "?")) {
-            path = full[..<mark]
-            query = full[full.index(after: mark)...]
-        } else {
-            path = full
-        }
-        if path.utf8.contains(UInt8(ascii: "#")) || (query?.utf8.contains(UInt8(ascii: "#")) ?? false) {
-            return .failure(.notOriginForm)
-        }
-        if let violation = checkPath(path) { return .failure(violation) }
-        return .success(RequestTarget(path: path, query: query))
     }
 
-    private static func checkPath(_ path: Substring) -> HygieneViolation? {
+    /// Checks the target; on success returns the offset of the `?` that starts the query, if any.
+    private static func scanTarget(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<Int?, HygieneViolation> {
+        guard bytes.first == UInt8(ascii: "/") else { return .failure(.notOriginForm) }
         var segment = DotSegmentScanner()
-        var bytes = path.utf8.makeIterator()
-        while let byte = bytes.next() {
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let byte = bytes[i]
+            if byte < 0x21 || byte > 0x7E { return .failure(.forbiddenByte) }
             switch byte {
+            case UInt8(ascii: "?"):
+                if segment.isDotSegment { return .failure(.dotSegment) }
+                var j = i + 1
+                while j < n {
+                    let q = bytes[j]
+                    if q < 0x21 || q > 0x7E { return .failure(.forbiddenByte) }
+                    if q == UInt8(ascii: "#") { return .failure(.notOriginForm) }
+                    j += 1
+                }
+                return .success(i)
+            case UInt8(ascii: "#"):
+                return .failure(.notOriginForm)
             case UInt8(ascii: "/"):
-                if segment.isDotSegment { return .dotSegment }
+                if segment.isDotSegment { return .failure(.dotSegment) }
                 segment = DotSegmentScanner()
-                continue
             case UInt8(ascii: "\\"):
-                return .backslash
+                return .failure(.backslash)
             case UInt8(ascii: "%"):
-                guard let high = bytes.next().flatMap(hexValue), let low = bytes.next().flatMap(hexValue) else {
-                    return .badPercentEncoding
+                guard i + 2 < n, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) else {
+                    // A cut-off escape is malformed unless a raw bad byte comes first.
+                    for k in (i + 1)..<n where bytes[k] < 0x21 || bytes[k] > 0x7E { return .failure(.forbiddenByte) }
+                    return .failure(.badPercentEncoding)
                 }
                 let decoded = high << 4 | low
-                if decoded < 0x20 || decoded == 0x7F { return .controlCharacter }
-                if decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") { return .encodedSlash }
+                if decoded < 0x20 || decoded == 0x7F { return .failure(.controlCharacter) }
+                if decoded == UInt8(ascii: "/") || decoded == UInt8(ascii: "\\") { return .failure(.encodedSlash) }
                 segment.feed(decoded)
+                i += 3
+                continue
             default:
                 segment.feed(byte)
             }
+            i += 1
         }
-        return segment.isDotSegment ? .dotSegment : nil
+        return segment.isDotSegment ? .failure(.dotSegment) : .success(nil)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {
