@@ -20,11 +20,11 @@ struct AccessLogLine {
         out.append(contentsOf: #"{"ts":""#.utf8)
         clock.append(WallClock.now(), to: &out)
         out.append(contentsOf: #"","msg":"access","method":"#.utf8)
-        Self.appendJSONString(r.method.utf8, to: &out)
+        Self.appendJSONString(r.method, to: &out)
         out.append(contentsOf: #","path":"#.utf8)
         Self.appendJSONString(Self.cut(r.path), to: &out)
         out.append(contentsOf: #","route":"#.utf8)
-        Self.appendJSONString((r.audit.routePattern ?? "unmatched").utf8, to: &out)
+        Self.appendJSONString(r.audit.routePattern ?? "unmatched", to: &out)
         out.append(contentsOf: #","service":""#.utf8)
         out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
         out.append(contentsOf: #"","status":"#.utf8)
@@ -34,24 +34,24 @@ struct AccessLogLine {
         out.append(contentsOf: #","upstream_ms":"#.utf8)
         if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","user_id":"#.utf8)
-        if let user = r.audit.userID { Self.appendJSONString(user.utf8, to: &out) } else { out.append(contentsOf: "null".utf8) }
+        if let user = r.audit.userID { Self.appendJSONString(user, to: &out) } else { out.append(contentsOf: "null".utf8) }
         out.append(contentsOf: #","client":""#.utf8)
         out.append(contentsOf: clientText(r.audit.clientAddress))
         out.append(contentsOf: #"","request_id":"#.utf8)
-        Self.appendJSONString(r.requestID.utf8, to: &out)
+        Self.appendJSONString(r.requestID, to: &out)
         out.append(contentsOf: "}\n".utf8)
     }
 
     mutating func appendText(_ r: CompletedRequest, to out: inout [UInt8]) {
         clock.append(WallClock.now(), to: &out)
         out.append(contentsOf: " access ".utf8)
-        Self.appendQuoted(r.method.utf8, to: &out)
+        Self.appendQuoted(r.method, to: &out)
         out.append(UInt8(ascii: " "))
         Self.appendQuoted(Self.cut(r.path), to: &out)
         out.append(contentsOf: " status=".utf8)
         Self.appendInteger(r.status, to: &out)
         out.append(contentsOf: " route=".utf8)
-        Self.appendQuoted((r.audit.routePattern ?? "unmatched").utf8, to: &out)
+        Self.appendQuoted(r.audit.routePattern ?? "unmatched", to: &out)
         out.append(contentsOf: " service=".utf8)
         out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
         out.append(contentsOf: " duration_ms=".utf8)
@@ -59,53 +59,67 @@ struct AccessLogLine {
         out.append(contentsOf: " upstream_ms=".utf8)
         if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(UInt8(ascii: "-")) }
         out.append(contentsOf: " user=".utf8)
-        if let user = r.audit.userID { Self.appendQuoted(user.utf8, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        if let user = r.audit.userID { Self.appendQuoted(user, to: &out) } else { out.append(UInt8(ascii: "-")) }
         out.append(contentsOf: " client=".utf8)
         out.append(contentsOf: clientText(r.audit.clientAddress))
         out.append(contentsOf: " request_id=".utf8)
-        Self.appendQuoted(r.requestID.utf8, to: &out)
+        Self.appendQuoted(r.requestID, to: &out)
         out.append(UInt8(ascii: "\n"))
     }
 
-    /// The path's bytes cut to 1 KiB (a cut multi-byte character is escaped like any other byte).
-    static func cut(_ path: Substring) -> Substring.UTF8View.SubSequence {
-        path.utf8.prefix(maxPathBytes)
+    /// The path cut to 1 KiB (paths are ASCII: hygiene refused every other byte).
+    static func cut(_ path: Substring) -> Substring {
+        guard path.utf8.count > maxPathBytes else { return path }
+        return Substring(path.utf8.prefix(maxPathBytes))
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
 
     /// A JSON string from a Swift string's UTF-8 (so always valid): ASCII controls become
     /// `\u00XX`; other characters pass as they are (user ids are checked free of C1 controls).
-    static func appendJSONString(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
-            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x20...0x7E, 0x80...0xFF: out.append(byte)
-            default: out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            }
-        }
-        out.append(UInt8(ascii: "\""))
+    static func appendJSONString(_ text: some StringProtocol, to out: inout [UInt8]) {
+        withBytes(text) { appendEscaped($0, to: &out, json: true) }
     }
 
     /// Text-format quoting: bytes outside 0x20–0x7E as `\xNN`, `"` and `\` escaped.
-    static func appendQuoted(_ bytes: some Sequence<UInt8>, to out: inout [UInt8]) {
+    static func appendQuoted(_ text: some StringProtocol, to out: inout [UInt8]) {
+        withBytes(text) { appendEscaped($0, to: &out, json: false) }
+    }
+
+    private static func withBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        if text.utf8.withContiguousStorageIfAvailable(body) == nil {
+            Array(text.utf8).withUnsafeBufferPointer(body)
+        }
+    }
+
+    /// Copies runs that need no escaping in bulk; only the rare byte that does is written alone.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], json: Bool) {
         out.append(UInt8(ascii: "\""))
-        for byte in bytes {
+        var start = 0
+        for i in 0..<bytes.count {
+            let byte = bytes[i]
+            let plain = (byte >= 0x20 && byte <= 0x7E) || (json && byte >= 0x80)
+            if plain && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            start = i + 1
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            case 0x20...0x7E: out.append(byte)
-            default: out.append(contentsOf: [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default:
+                if json {
+                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                } else {
+                    out.append(contentsOf: [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
             }
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
         out.append(UInt8(ascii: "\""))
     }
 
     static func quoted(_ text: some StringProtocol) -> String {
         var out: [UInt8] = []
-        appendQuoted(text.utf8, to: &out)
+        appendQuoted(text, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 

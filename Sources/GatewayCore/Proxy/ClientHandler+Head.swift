@@ -94,7 +94,7 @@ extension ClientHandler {
 enum RequestFraming {
     static func path(of uri: String) -> Substring {
         let s = Substring(uri)
-        if let q = s.firstIndex(of: "?") { return s[..<q] }
+        if let q = s.utf8.firstIndex(of: UInt8(ascii: "?")) { return s[..<q] }
         return s
     }
 }

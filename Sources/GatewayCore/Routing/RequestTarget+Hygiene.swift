@@ -103,26 +103,37 @@ public enum HostHeaderRule {
     }
 
     public static func isValid(_ value: String) -> Bool {
-        var host = Substring(value)
-        if host.hasPrefix("[") {
-            guard let close = host.firstIndex(of: "]") else { return false }
-            let literal = host[host.index(after: host.startIndex)..<close]
-            guard !literal.isEmpty, literal.utf8.allSatisfy({ isHex($0) || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".") })
-            else { return false }
-            host = host[host.index(after: close)...]
-            if host.isEmpty { return true }
-            guard host.hasPrefix(":") else { return false }
-            return isPort(host.dropFirst())
-        }
-        if let colon = host.firstIndex(of: ":") {
-            guard isPort(host[host.index(after: colon)...]) else { return false }
-            host = host[..<colon]
-        }
-        return !host.isEmpty && host.utf8.allSatisfy(isRegNameByte)
+        var value = value
+        return value.withUTF8 { isValid(bytes: $0) }
     }
 
-    private static func isPort(_ text: Substring) -> Bool {
-        !text.isEmpty && text.utf8.count <= 5 && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    private static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        var hostEnd = bytes.count
+        var portStart: Int? = nil
+        if bytes[0] == UInt8(ascii: "[") {
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+            for b in bytes[1..<close] where !(isHex(b) || b == UInt8(ascii: ":") || b == UInt8(ascii: ".")) {
+                return false
+            }
+            if close + 1 < bytes.count {
+                guard bytes[close + 1] == UInt8(ascii: ":") else { return false }
+                portStart = close + 2
+            }
+        } else {
+            if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
+                hostEnd = colon
+                portStart = colon + 1
+            }
+            guard hostEnd > 0 else { return false }
+            for b in bytes[0..<hostEnd] where !isRegNameByte(b) { return false }
+        }
+        if let portStart {
+            let port = bytes[portStart...]
+            guard !port.isEmpty, port.count <= 5 else { return false }
+            for b in port where b < 0x30 || b > 0x39 { return false }
+        }
+        return true
     }
 
     private static func isHex(_ b: UInt8) -> Bool {
