@@ -5,11 +5,8 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     /// Prefixes every internal path; never ends with `/` (empty for none).
     public let basePath: String
 
-    /// The value of the `Host` header sent upstream.
-    public var authority: String {
-        let h = host.contains(":") ? "[\(host)]" : host
-        return port == 80 ? h : "\(h):\(port)"
-    }
+    /// The value of the `Host` header sent upstream (computed once: every request sends it).
+    public let authority: String
 
     public var description: String { "http://\(authority)\(basePath)" }
 
@@ -17,6 +14,8 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         self.host = host
         self.port = port
         self.basePath = basePath
+        let h = host.contains(":") ? "[\(host)]" : host
+        authority = port == 80 ? h : "\(h):\(port)"
     }
 
     /// Parses `http://host[:port][/base]`. Only plain HTTP: upstreams are on the private network.

@@ -6,19 +6,25 @@ extension ClientHandler {
     func startForwarding(
         _ plan: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
     ) {
-        let upstreamHead = UpstreamRequestHead.make(
+        let fields = UpstreamRequestHead.make(
             from: head, plan: plan,
             context: .init(
                 requestID: requestID, peer: peerText, peerIsTrusted: shared.pipeline.clients.trusted.contains(peer),
                 identity: plan.identity, hasBody: facts.hasBody))
+        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         let exchange = Exchange(
-            clientHead: head, upstreamHead: upstreamHead, plan: plan, requestID: requestID, started: started,
+            clientHead: head,
+            upstreamHead: HeadSerializer.request(
+                method: head.method, uri: plan.upstreamURI, headers: fields, allocator: allocator),
+            upstreamChunked: !facts.transferEncodings.isEmpty, plan: plan, requestID: requestID, started: started,
             origin: facts.origin)
         state = .forwarding(exchange)
         loop.observer.requestStarted()
         if facts.expectsContinue, let context {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
-            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            var interim = context.channel.allocator.buffer(capacity: 25)
+            interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
+            context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
         }
         connect(exchange, fresh: false)
     }
@@ -46,8 +52,9 @@ extension ClientHandler {
     func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
         exchange.connection = connection
         connection.handler.delegate = self
+        connection.decoder.expectResponse(to: exchange.clientHead.method)
         let channel = connection.channel
-        channel.write(HTTPClientRequestPart.head(exchange.upstreamHead), promise: nil)
+        channel.write(exchange.upstreamHead, promise: nil)
         for part in exchange.pending { channel.write(part, promise: nil) }
         exchange.pending.removeAll()
         exchange.upstreamNeedsFlush = false
@@ -60,14 +67,35 @@ extension ClientHandler {
         resumeClientReads()
     }
 
-    func sendUpstream(_ part: HTTPClientRequestPart, _ exchange: Exchange) {
-        if let connection = exchange.connection {
-            connection.channel.write(part, promise: nil)
-            exchange.upstreamNeedsFlush = true
+    /// Forwards one piece of the request body, re-chunked when the client sent it chunked.
+    func sendUpstream(body: ByteBuffer, _ exchange: Exchange) {
+        guard body.readableBytes > 0 else { return }
+        if exchange.upstreamChunked {
+            let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+            sendUpstream(bytes: HeadSerializer.chunkHeader(size: body.readableBytes, allocator: allocator), exchange)
+            sendUpstream(bytes: body, exchange)
+            sendUpstream(bytes: Self.crlf, exchange)
         } else {
-            exchange.pending.append(part)
+            sendUpstream(bytes: body, exchange)
         }
     }
+
+    /// The request ended: a chunked body gets its last chunk.
+    func sendUpstreamEnd(_ exchange: Exchange) {
+        if exchange.upstreamChunked { sendUpstream(bytes: Self.lastChunk, exchange) }
+    }
+
+    private func sendUpstream(bytes: ByteBuffer, _ exchange: Exchange) {
+        if let connection = exchange.connection {
+            connection.channel.write(bytes, promise: nil)
+            exchange.upstreamNeedsFlush = true
+        } else {
+            exchange.pending.append(bytes)
+        }
+    }
+
+    static let crlf = ByteBuffer(string: "\r\n")
+    static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
 
     /// The upstream failed before any response byte reached the client: answer 502 or 504.
     func failBeforeHead(_ exchange: Exchange, kind: UpstreamErrorKind) {

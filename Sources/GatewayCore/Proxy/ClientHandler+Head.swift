@@ -50,35 +50,27 @@ extension ClientHandler {
         headers += extraHeaders
         ResponseDecoration.decorate(&headers, requestID: requestID, origin: origin, cors: shared.cors, close: close)
         let responseVersion: HTTPVersion = version == .http1_0 ? .http1_0 : .http1_1
-        if method == .CONNECT {
-            // NIO's encoder sends no body after a CONNECT; the refusal is written as bytes instead.
-            var raw = context.channel.allocator.buffer(capacity: 512 + body.utf8.count)
-            raw.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
-            for (name, value) in headers { raw.writeString("\(name): \(value)\r\n") }
-            raw.writeString("\r\n" + body)
-            headTimeout.writeRawAndClose(raw)
-            state = .closed
-            return
-        }
-        context.write(
-            wrapOutboundOut(.head(HTTPResponseHead(version: responseVersion, status: status, headers: HTTPHeaders(headers)))),
-            promise: nil)
-        if method != .HEAD && !body.isEmpty {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-        }
+        var bytes = HeadSerializer.response(
+            version: responseVersion, status: status, headers: headers, allocator: context.channel.allocator)
+        // A response to HEAD has no body.
+        if method != .HEAD && !body.isEmpty { bytes.writeString(body) }
+        context.write(wrapOutboundOut(bytes), promise: nil)
         endResponse(close: close)
     }
 
-    /// Writes `.end` and flushes; closes once it is on the wire when asked.
-    func endResponse(close: Bool) {
+    /// Flushes the response; closes once it is on the wire when asked.
+    func endResponse(close: Bool, last: ByteBuffer? = nil) {
         guard let context else { return }
         clientNeedsFlush = false
+        if let last { context.write(wrapOutboundOut(last), promise: nil) }
         if close {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+            let promise = context.eventLoop.makePromise(of: Void.self)
+            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+            // An empty write carries the promise: it completes once everything before it is out.
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
         }
+        context.flush()
     }
 
     func sendError(_ error: GatewayError, requestID: String, head: HTTPRequestHead?, close: Bool) {

@@ -15,29 +15,69 @@ extension ClientHandler: UpstreamDelegate {
             exchange.upstreamHeadAt = .now()
             exchange.status = Int(upstreamHead.status.code)
             exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
-            var head = ClientResponseHead.make(
+            let clientVersion = exchange.clientHead.version
+            var fields = ClientResponseHead.make(
                 from: upstreamHead,
                 context: .init(
                     requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                     rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
                     closeConnection: !exchange.clientKeepAlive || isDraining, match: exchange.plan.match,
                     upstream: exchange.plan.upstream))
-            if exchange.clientHead.version == .http1_0 { head.version = .http1_0 }
-            if !head.headers.contains(name: "content-length") && Self.mayHaveBody(upstreamHead.status)
-                && exchange.clientHead.method != .HEAD
-            {
+            exchange.responseFraming = Self.framing(
+                for: upstreamHead, method: exchange.clientHead.method, clientVersion: clientVersion)
+            switch exchange.responseFraming {
+            case .length:
+                if let length = upstreamHead.headers.first(name: "content-length") {
+                    fields.append(("Content-Length", length))
+                }
+            case .chunked:
+                fields.append(("Transfer-Encoding", "chunked"))
+            case .untilClose:
+                if exchange.clientKeepAlive { fields.append(("Connection", "close")) }
+            case .none:
+                // A response to HEAD keeps the length the upstream announced.
+                if let length = upstreamHead.headers.first(name: "content-length") {
+                    fields.append(("Content-Length", length))
+                }
+            }
+            if exchange.responseFraming == .chunked || exchange.responseFraming == .untilClose {
                 exchange.isStream = true
                 loop.observer.streamOpened()
             }
             exchange.responseHeadSent = true
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            context.write(
+                wrapOutboundOut(
+                    HeadSerializer.response(
+                        version: clientVersion == .http1_0 ? .http1_0 : .http1_1, status: upstreamHead.status,
+                        headers: fields, allocator: context.channel.allocator)),
+                promise: nil)
             clientNeedsFlush = true
         case .body(let buffer):
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            switch exchange.responseFraming {
+            case .none:
+                return
+            case .chunked:
+                guard buffer.readableBytes > 0 else { return }
+                context.write(
+                    wrapOutboundOut(HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)),
+                    promise: nil)
+                context.write(wrapOutboundOut(buffer), promise: nil)
+                context.write(wrapOutboundOut(Self.crlf), promise: nil)
+            case .length, .untilClose:
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            }
             clientNeedsFlush = true
         case .end:
             completeExchange(exchange)
         }
+    }
+
+    /// How to frame the body for the client: the upstream's length when it gave one, else chunked
+    /// (HTTP/1.1) or until close (HTTP/1.0); nothing for HEAD, 1xx, 204 and 304.
+    static func framing(for head: HTTPResponseHead, method: HTTPMethod, clientVersion: HTTPVersion) -> ResponseFraming {
+        if method == .HEAD || !mayHaveBody(head.status) { return .none }
+        if head.headers.contains(name: "content-length") { return .length }
+        return clientVersion == .http1_0 ? .untilClose : .chunked
     }
 
     func upstreamReadComplete() {
@@ -66,7 +106,7 @@ extension ClientHandler: UpstreamDelegate {
             // The upstream closed a kept-alive connection as we reused it: nothing reached it, try a fresh one.
             exchange.retried = true
             exchange.connection = nil
-            exchange.pending = exchange.requestEnded ? [.end(nil)] : []
+            exchange.pending = exchange.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : []
             connect(exchange, fresh: true)
             return
         }
@@ -85,9 +125,10 @@ extension ClientHandler: UpstreamDelegate {
             }
         }
         finish(exchange, status: exchange.status)
-        let close = !exchange.clientKeepAlive || !exchange.requestEnded || isDraining
+        let close =
+            !exchange.clientKeepAlive || !exchange.requestEnded || isDraining || exchange.responseFraming == .untilClose
         state = close ? .closed : .idle
-        endResponse(close: close)
+        endResponse(close: close, last: exchange.responseFraming == .chunked ? Self.lastChunk : nil)
         if !close { exchangeFinished() }
     }
 

@@ -12,8 +12,9 @@ import NIOHTTP1
 /// reading after every request and so costs two `epoll_ctl` calls each.
 final class ClientHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundIn = HTTPServerResponsePart
-    typealias OutboundOut = HTTPServerResponsePart
+    /// Responses leave as bytes framed here (`HeadSerializer`), not through NIO's encoder.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     enum State {
         case idle
@@ -100,7 +101,7 @@ final class ClientHandler: ChannelDuplexHandler {
             guard case .forwarding(let exchange) = state else { return }
             exchange.sentBodyBytes = true
             exchange.bodyDeadline = .now() + shared.progressTimeout
-            sendUpstream(.body(.byteBuffer(buffer)), exchange)
+            sendUpstream(body: buffer, exchange)
         case .end:
             switch state {
             case .forwarding(let exchange):
@@ -109,7 +110,7 @@ final class ClientHandler: ChannelDuplexHandler {
                 if exchange.connection != nil && !exchange.responseHeadSent {
                     exchange.responseDeadline = .now() + shared.responseTimeout
                 }
-                sendUpstream(.end(nil), exchange)
+                sendUpstreamEnd(exchange)
                 resumeClientReads()
             case .local:
                 // The answer went out at the head; the exchange is over once the body is drained.

@@ -13,7 +13,8 @@ enum ClientResponseHead {
         var upstream: UpstreamURL
     }
 
-    static func make(from head: HTTPResponseHead, context: Context) -> HTTPResponseHead {
+    /// The client head's fields, in order, without framing fields: the caller adds those.
+    static func make(from head: HTTPResponseHead, context: Context) -> [(String, String)] {
         let named = UpstreamRequestHead.connectionNamed(head.headers)
         var out: [(String, String)] = []
         out.reserveCapacity(head.headers.count + 10)
@@ -30,6 +31,9 @@ enum ClientResponseHead {
                 }
             case UInt8(ascii: "r"):
                 if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { continue }
+            case UInt8(ascii: "c"):
+                // The gateway frames the body itself (see `ResponseFraming`).
+                if HeaderNames.equals(name, "content-length") { continue }
             default: break
             }
             if HeaderNames.isHopByHop(name) { continue }
@@ -43,7 +47,7 @@ enum ClientResponseHead {
             out.append(("RateLimit-Policy", rate.policy))
             out.append(("RateLimit", rate.current))
         }
-        return HTTPResponseHead(version: .http1_1, status: head.status, headers: HTTPHeaders(out))
+        return out
     }
 
     /// `http://upstream/base/internal-prefix/rest` (or its path alone) becomes `/public-prefix/rest`.

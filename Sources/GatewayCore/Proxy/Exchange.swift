@@ -4,7 +4,10 @@ import NIOHTTP1
 /// One forwarded request and its response, from the client's head to the response's end.
 final class Exchange {
     let clientHead: HTTPRequestHead
-    let upstreamHead: HTTPRequestHead
+    /// The serialized upstream head (kept for a retry on a fresh connection).
+    let upstreamHead: ByteBuffer
+    /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
+    let upstreamChunked: Bool
     var plan: ForwardPlan
     let requestID: String
     let started: NIODeadline
@@ -12,8 +15,10 @@ final class Exchange {
     let clientKeepAlive: Bool
 
     var connection: UpstreamConnection?
-    /// Request parts that arrived before the upstream connection was ready.
-    var pending: [HTTPClientRequestPart] = []
+    /// Framed request bytes that arrived before the upstream connection was ready.
+    var pending: [ByteBuffer] = []
+    /// How the response body is framed towards the client.
+    var responseFraming = ResponseFraming.none
     var requestEnded = false
     var sentBodyBytes = false
     var upstreamNeedsFlush = false
@@ -30,11 +35,12 @@ final class Exchange {
     var bodyDeadline = NIODeadline.distantFuture
 
     init(
-        clientHead: HTTPRequestHead, upstreamHead: HTTPRequestHead, plan: ForwardPlan, requestID: String,
-        started: NIODeadline, origin: String?
+        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamChunked: Bool, plan: ForwardPlan,
+        requestID: String, started: NIODeadline, origin: String?
     ) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
+        self.upstreamChunked = upstreamChunked
         self.plan = plan
         self.requestID = requestID
         self.started = started
@@ -46,4 +52,16 @@ final class Exchange {
         responseDeadline = .distantFuture
         bodyDeadline = .distantFuture
     }
+}
+
+/// How a proxied response's body reaches the client.
+enum ResponseFraming {
+    /// No body (HEAD, 1xx, 204, 304).
+    case none
+    /// The upstream's Content-Length: bytes pass as they are.
+    case length
+    /// Chunked by the gateway (the upstream sent chunked or close-delimited).
+    case chunked
+    /// HTTP/1.0 client without a length: bytes pass, the connection closes at the end.
+    case untilClose
 }

@@ -108,9 +108,10 @@ public final class GatewayServer: Sendable {
         limits.maxHeaderFieldCount = 100
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(headTimeout)
-        try sync.configureHTTPServerPipeline(
-            withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
-            withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
+        try sync.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)))
         try sync.addHandler(ClientHandler(shared: shared, loop: loop, headTimeout: headTimeout))
     }
 

@@ -14,23 +14,11 @@ final class HeadTimeoutHandler: ChannelInboundHandler {
     private var isIdle = false
     /// When the connection is closed unless a head arrives first.
     private(set) var deadline: NIODeadline
-    private var context: ChannelHandlerContext?
 
     init(headerTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.headerTimeout = headerTimeout
         self.idleTimeout = idleTimeout
         deadline = .now() + headerTimeout
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    /// Writes bytes below the HTTP codec, then closes: for the one answer NIO's encoder would
-    /// strip the body from (a refused CONNECT).
-    func writeRawAndClose(_ bytes: ByteBuffer) {
-        guard let context else { return }
-        let channel = context.channel
-        context.writeAndFlush(NIOAny(bytes)).whenComplete { _ in channel.close(promise: nil) }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

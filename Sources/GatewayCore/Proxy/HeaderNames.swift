@@ -29,7 +29,17 @@ enum HeaderNames {
     }
 
     static func isHopByHop(_ name: String) -> Bool {
-        hopByHop.contains { equals(name, $0) }
+        // Dispatch on length first: most fields are none of these and cost one switch.
+        switch name.utf8.count {
+        case 2: equals(name, "te")
+        case 7: equals(name, "trailer") || equals(name, "upgrade")
+        case 10: equals(name, "connection") || equals(name, "keep-alive")
+        case 16: equals(name, "proxy-connection")
+        case 17: equals(name, "transfer-encoding")
+        case 18: equals(name, "proxy-authenticate")
+        case 19: equals(name, "proxy-authorization")
+        default: false
+        }
     }
 
     /// `x-user-*` with `_` or `.` read as `-`, any case (SPEC §7).

@@ -16,14 +16,18 @@ protocol UpstreamDelegate: AnyObject {
 /// and holds reads while the client is slower than the upstream (backpressure).
 final class UpstreamHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    /// Request bytes, framed by the gateway (`HeadSerializer`), pass straight to the socket.
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     weak var delegate: (any UpstreamDelegate)?
+    let decoder: UpstreamResponseDecoder
     /// Called when the connection closes while idle in the pool.
     var onIdleClose: (() -> Void)?
     private var readPending = false
     private(set) var context: ChannelHandlerContext?
+
+    init(decoder: UpstreamResponseDecoder) { self.decoder = decoder }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }

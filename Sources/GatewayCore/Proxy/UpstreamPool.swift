@@ -6,14 +6,19 @@ import NIOPosix
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
+    let decoder: UpstreamResponseDecoder
     let upstream: UpstreamURL
     let service: Service
     /// A reused connection may have been closed by the upstream meanwhile; such a failure is retried.
     var isReused = false
 
-    init(channel: any Channel, handler: UpstreamHandler, upstream: UpstreamURL, service: Service) {
+    init(
+        channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, upstream: UpstreamURL,
+        service: Service
+    ) {
         self.channel = channel
         self.handler = handler
+        self.decoder = decoder
         self.upstream = upstream
         self.service = service
     }
@@ -56,15 +61,18 @@ final class UpstreamPool {
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 64 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .dropBytes, enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
+                    let decoder = UpstreamResponseDecoder()
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
                 }
             }
             .connect(host: upstream.host, port: upstream.port)
             .flatMapThrowing { channel in
-                let handler = try channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
-                return UpstreamConnection(channel: channel, handler: handler, upstream: upstream, service: service)
+                let sync = channel.pipeline.syncOperations
+                let handler = try sync.handler(type: UpstreamHandler.self)
+                let decoder = handler.decoder
+                return UpstreamConnection(
+                    channel: channel, handler: handler, decoder: decoder, upstream: upstream, service: service)
             }
     }
 

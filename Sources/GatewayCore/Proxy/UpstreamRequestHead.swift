@@ -14,7 +14,8 @@ enum UpstreamRequestHead {
         var hasBody: Bool
     }
 
-    static func make(from head: HTTPRequestHead, plan: ForwardPlan, context: Context) -> HTTPRequestHead {
+    /// The upstream head's fields, in order; `HeadSerializer` writes them.
+    static func make(from head: HTTPRequestHead, plan: ForwardPlan, context: Context) -> [(String, String)] {
         let named = connectionNamed(head.headers)
         var out: [(String, String)] = []
         out.reserveCapacity(head.headers.count + 8)
@@ -82,13 +83,15 @@ enum UpstreamRequestHead {
             out.append(("X-User-ID", identity.userID))
             out.append(("X-User-Roles", identity.rolesHeaderValue))
         }
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: plan.upstreamURI, headers: HTTPHeaders(out))
+        return out
     }
 
     /// Lower-cased names listed in Connection headers, minus those it may not remove.
     static func connectionNamed(_ headers: HTTPHeaders) -> [String] {
         var names: [String] = []
-        for (name, value) in headers where HeaderNames.equals(name, "connection") {
+        for (name, value) in headers where name.utf8.count == 10 && HeaderNames.equals(name, "connection") {
+            // The usual values name no other field: no allocation for them.
+            if HeaderNames.equals(value, "keep-alive") || HeaderNames.equals(value, "close") { continue }
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingASCIISpaces()
                 if trimmed.isEmpty || HeaderNames.isProtectedFromConnection(trimmed) { continue }

@@ -17,7 +17,8 @@ public struct RateLimitHeaders: Sendable {
 
     /// `"burst";r=<remaining>;t=<seconds until full>`
     public func current(_ decision: RateLimitDecision) -> String {
-        #""burst";r=\#(decision.remaining);t=\#(decision.resetSeconds)"#
+        // Concatenation, not interpolation: this runs for every proxied response.
+        "\"burst\";r=" + String(decision.remaining) + ";t=" + String(decision.resetSeconds)
     }
 
     /// Both field values for a response.

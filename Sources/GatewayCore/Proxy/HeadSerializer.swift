@@ -1,0 +1,92 @@
+import NIOCore
+import NIOHTTP1
+
+/// Writes HTTP/1.1 heads straight into a `ByteBuffer`.
+///
+/// The gateway frames its messages itself instead of going through NIO's encoders: one buffer, its
+/// size known up front, each field copied with `memcpy`. Measured with callgrind, the encoders'
+/// per-field writes were about a quarter of the instructions of a proxied request.
+enum HeadSerializer {
+    static func request(
+        method: HTTPMethod, uri: String, headers: [(String, String)], allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        let methodName = method.rawValue
+        var size = methodName.utf8.count + 1 + uri.utf8.count + 11 + 2
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        var buffer = allocator.buffer(capacity: size)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var cursor = Cursor(raw)
+            cursor.put(methodName)
+            cursor.put(0x20)
+            cursor.put(uri)
+            cursor.put(" HTTP/1.1\r\n")
+            cursor.fields(headers)
+            return cursor.offset
+        }
+        return buffer
+    }
+
+    static func response(
+        version: HTTPVersion, status: HTTPResponseStatus, headers: [(String, String)],
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        let code = String(status.code)
+        let reason = status.reasonPhrase
+        var size = 9 + code.utf8.count + 1 + reason.utf8.count + 2 + 2
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        var buffer = allocator.buffer(capacity: size)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var cursor = Cursor(raw)
+            cursor.put(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            cursor.put(code)
+            cursor.put(0x20)
+            cursor.put(reason)
+            cursor.put("\r\n")
+            cursor.fields(headers)
+            return cursor.offset
+        }
+        return buffer
+    }
+
+    /// The size line of one chunk of a chunked body.
+    static func chunkHeader(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: 18)
+        buffer.writeString(String(size, radix: 16))
+        buffer.writeStaticString("\r\n")
+        return buffer
+    }
+
+    private struct Cursor {
+        let raw: UnsafeMutableRawBufferPointer
+        var offset = 0
+
+        init(_ raw: UnsafeMutableRawBufferPointer) { self.raw = raw }
+
+        mutating func put(_ byte: UInt8) {
+            raw[offset] = byte
+            offset += 1
+        }
+
+        mutating func put(_ text: String) {
+            var text = text
+            text.withUTF8 { bytes in
+                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+                (raw.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count)
+                offset += bytes.count
+            }
+        }
+
+        mutating func fields(_ headers: [(String, String)]) {
+            for (name, value) in headers {
+                put(name)
+                put(0x3A)
+                put(0x20)
+                put(value)
+                put(0x0D)
+                put(0x0A)
+            }
+            put(0x0D)
+            put(0x0A)
+        }
+    }
+}
