@@ -17,54 +17,60 @@ struct AccessLogLine {
     }
 
     mutating func appendJSON(_ r: CompletedRequest, to out: inout [UInt8]) {
-        out.append(contentsOf: #"{"ts":""#.utf8)
+        Self.put(#"{"ts":""#, &out)
         clock.append(WallClock.now(), to: &out)
-        out.append(contentsOf: #"","msg":"access","method":"#.utf8)
+        Self.put(#"","msg":"access","method":"#, &out)
         Self.appendJSONString(r.method, to: &out)
-        out.append(contentsOf: #","path":"#.utf8)
+        Self.put(#","path":"#, &out)
         Self.appendJSONString(Self.cut(r.path), to: &out)
-        out.append(contentsOf: #","route":"#.utf8)
+        Self.put(#","route":"#, &out)
         Self.appendJSONString(r.audit.routePattern ?? "unmatched", to: &out)
-        out.append(contentsOf: #","service":""#.utf8)
+        Self.put(#","service":""#, &out)
         out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
-        out.append(contentsOf: #"","status":"#.utf8)
+        Self.put(#"","status":"#, &out)
         Self.appendInteger(r.status, to: &out)
-        out.append(contentsOf: #","duration_ms":"#.utf8)
+        Self.put(#","duration_ms":"#, &out)
         Self.appendMillis(r.duration, to: &out)
-        out.append(contentsOf: #","upstream_ms":"#.utf8)
-        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        out.append(contentsOf: #","user_id":"#.utf8)
-        if let user = r.audit.userID { Self.appendJSONString(user, to: &out) } else { out.append(contentsOf: "null".utf8) }
-        out.append(contentsOf: #","client":""#.utf8)
+        Self.put(#","upstream_ms":"#, &out)
+        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { Self.put("null", &out) }
+        Self.put(#","user_id":"#, &out)
+        if let user = r.audit.userID { Self.appendJSONString(user, to: &out) } else { Self.put("null", &out) }
+        Self.put(#","client":""#, &out)
         out.append(contentsOf: clientText(r.audit.clientAddress))
-        out.append(contentsOf: #"","request_id":"#.utf8)
+        Self.put(#"","request_id":"#, &out)
         Self.appendJSONString(r.requestID, to: &out)
-        out.append(contentsOf: "}\n".utf8)
+        Self.put("}\n", &out)
     }
 
     mutating func appendText(_ r: CompletedRequest, to out: inout [UInt8]) {
         clock.append(WallClock.now(), to: &out)
-        out.append(contentsOf: " access ".utf8)
+        Self.put(" access ", &out)
         Self.appendQuoted(r.method, to: &out)
         out.append(UInt8(ascii: " "))
         Self.appendQuoted(Self.cut(r.path), to: &out)
-        out.append(contentsOf: " status=".utf8)
+        Self.put(" status=", &out)
         Self.appendInteger(r.status, to: &out)
-        out.append(contentsOf: " route=".utf8)
+        Self.put(" route=", &out)
         Self.appendQuoted(r.audit.routePattern ?? "unmatched", to: &out)
-        out.append(contentsOf: " service=".utf8)
+        Self.put(" service=", &out)
         out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
-        out.append(contentsOf: " duration_ms=".utf8)
+        Self.put(" duration_ms=", &out)
         Self.appendMillis(r.duration, to: &out)
-        out.append(contentsOf: " upstream_ms=".utf8)
+        Self.put(" upstream_ms=", &out)
         if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: " user=".utf8)
+        Self.put(" user=", &out)
         if let user = r.audit.userID { Self.appendQuoted(user, to: &out) } else { out.append(UInt8(ascii: "-")) }
-        out.append(contentsOf: " client=".utf8)
+        Self.put(" client=", &out)
         out.append(contentsOf: clientText(r.audit.clientAddress))
-        out.append(contentsOf: " request_id=".utf8)
+        Self.put(" request_id=", &out)
         Self.appendQuoted(r.requestID, to: &out)
         out.append(UInt8(ascii: "\n"))
+    }
+
+    /// Appends a literal with one copy.
+    @inline(__always)
+    static func put(_ text: StaticString, _ out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
     /// The path cut to 1 KiB (paths are ASCII: hygiene refused every other byte).

@@ -1,31 +1,51 @@
 /// Case-insensitive header-name tests on bytes, without lowercased copies.
 enum HeaderNames {
-    /// Hop-by-hop headers of SPEC §10, never forwarded either way.
-    static let hopByHop: [String] = [
-        "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
-        "proxy-authorization", "proxy-authenticate",
-    ]
-
+    /// Hop-by-hop headers of SPEC §10, never forwarded either way (see `isHopByHop`):
+    /// connection, keep-alive, proxy-connection, te, trailer, transfer-encoding, upgrade,
+    /// proxy-authorization, proxy-authenticate.
+    /// `name` equals the lower-case ASCII literal, ignoring case. Field names and the values
+    /// compared here are tokens (the parser refused anything else), so folding with `| 0x20`
+    /// cannot make a non-letter match.
     @inline(__always)
-    static func equals(_ name: String, _ lowercased: String) -> Bool {
-        let a = name.utf8
-        let b = lowercased.utf8
-        guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where x != y && (x | 0x20) != y {
-            return false
-        }
-        return true
+    static func equals(_ name: String, _ lowercased: StaticString) -> Bool {
+        let n = lowercased.utf8CodeUnitCount
+        guard name.utf8.count == n else { return false }
+        return foldedPrefixMatches(name, lowercased.utf8Start, n)
     }
 
     @inline(__always)
-    static func hasPrefix(_ name: String, _ lowercasedPrefix: String) -> Bool {
-        let a = name.utf8
-        let b = lowercasedPrefix.utf8
-        guard a.count >= b.count else { return false }
-        for (x, y) in zip(a, b) where x != y && (x | 0x20) != y {
-            return false
+    static func hasPrefix(_ name: String, _ lowercasedPrefix: StaticString) -> Bool {
+        let n = lowercasedPrefix.utf8CodeUnitCount
+        guard name.utf8.count >= n else { return false }
+        return foldedPrefixMatches(name, lowercasedPrefix.utf8Start, n)
+    }
+
+    /// The same comparison against a lower-cased `String` (names listed by a Connection header).
+    static func equals(_ name: String, _ lowercased: String) -> Bool {
+        guard name.utf8.count == lowercased.utf8.count else { return false }
+        var other = lowercased
+        return other.withUTF8 { foldedPrefixMatches(name, $0.baseAddress!, $0.count) }
+    }
+
+    @inline(__always)
+    private static func foldedPrefixMatches(_ name: String, _ lower: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+        if n == 0 { return true }
+        if let result = name.utf8.withContiguousStorageIfAvailable({ a -> Bool in
+            for i in 0..<n {
+                let x = a[i]
+                if x != lower[i] && (x | 0x20) != lower[i] { return false }
+            }
+            return true
+        }) {
+            return result
         }
-        return true
+        var i = 0
+        for x in name.utf8 {
+            if i == n { break }
+            if x != lower[i] && (x | 0x20) != lower[i] { return false }
+            i += 1
+        }
+        return i == n
     }
 
     static func isHopByHop(_ name: String) -> Bool {
