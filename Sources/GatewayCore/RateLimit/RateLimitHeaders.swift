@@ -17,8 +17,40 @@ public struct RateLimitHeaders: Sendable {
 
     /// `"burst";r=<remaining>;t=<seconds until full>`
     public func current(_ decision: RateLimitDecision) -> String {
-        // Concatenation, not interpolation: this runs for every proxied response.
-        "\"burst\";r=" + String(decision.remaining) + ";t=" + String(decision.resetSeconds)
+        // Written digit by digit into one allocation: this runs for every proxied response.
+        String(unsafeUninitializedCapacity: 48) { buffer in
+            var i = 0
+            func put(_ text: StaticString) {
+                for k in 0..<text.utf8CodeUnitCount {
+                    buffer[i] = text.utf8Start[k]
+                    i += 1
+                }
+            }
+            func put(_ value: Int64) {
+                var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+                var n = UInt64(max(0, value))
+                var count = 0
+                withUnsafeMutableBytes(of: &digits) { d in
+                    repeat {
+                        d[count] = UInt8(ascii: "0") + UInt8(n % 10)
+                        n /= 10
+                        count += 1
+                    } while n > 0
+                    while count > 0 {
+                        count -= 1
+                        buffer[i] = d[count]
+                        i += 1
+                    }
+                }
+            }
+            put("\"burst\";r=")
+            put(decision.remaining)
+            put(";t=")
+            put(decision.resetSeconds)
+            return i
+        }
     }
 
     /// Both field values for a response.
