@@ -5,7 +5,7 @@ import NIOHTTP1
 ///
 /// Synchronous and free of I/O: it runs on the event loop for every request, and tests call it
 /// directly by the thousand.
-public struct RequestPipeline: Sendable {
+public final class RequestPipeline: Sendable {
     public static let maxRequestLineBytes = 8 * 1024
 
     public let matcher: RouteMatcher

@@ -68,11 +68,16 @@ enum HeadSerializer {
         }
 
         mutating func put(_ text: String) {
-            var text = text
-            text.withUTF8 { bytes in
-                guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
-                (raw.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count)
-                offset += bytes.count
+            let start = raw.baseAddress! + offset
+            let copied = text.utf8.withContiguousStorageIfAvailable { bytes -> Int in
+                guard let base = bytes.baseAddress, !bytes.isEmpty else { return 0 }
+                start.copyMemory(from: base, byteCount: bytes.count)
+                return bytes.count
+            }
+            if let copied {
+                offset += copied
+            } else {
+                for byte in text.utf8 { put(byte) }
             }
         }
 
