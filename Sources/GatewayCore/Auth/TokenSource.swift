@@ -25,7 +25,7 @@ public enum TokenSource {
 
     public static func extract(from headers: HTTPHeaders) -> PresentedToken {
         var authorization: String?
-        for (name, value) in headers where asciiCaseInsensitiveEquals(name, "authorization") {
+        for (name, value) in headers where HeaderNames.equals(name, "authorization") {
             if authorization != nil { return .ambiguous }
             authorization = value
         }
@@ -35,7 +35,7 @@ public enum TokenSource {
 
         var found: Substring?
         var count = 0
-        for (name, value) in headers where asciiCaseInsensitiveEquals(name, "cookie") {
+        for (name, value) in headers where HeaderNames.equals(name, "cookie") {
             for pair in value.split(separator: ";", omittingEmptySubsequences: true) {
                 guard let (cookie, cookieValue) = cookiePair(pair), cookie == cookieName else { continue }
                 count += 1
@@ -88,18 +88,5 @@ public enum TokenSource {
     @inline(__always)
     static func isBlank(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
-    }
-
-    /// ASCII case-insensitive equality against a lower-case ASCII `lower`.
-    static func asciiCaseInsensitiveEquals(_ text: String, _ lower: StaticString) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == lower.utf8CodeUnitCount else { return false }
-        var pointer = lower.utf8Start
-        for byte in utf8 {
-            let folded = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-            guard folded == pointer.pointee else { return false }
-            pointer += 1
-        }
-        return true
     }
 }

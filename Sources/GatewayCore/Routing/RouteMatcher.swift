@@ -21,7 +21,8 @@ public struct RouteMatcher: Sendable {
         case prefix(String)
     }
 
-    private struct Compiled: Sendable {
+    /// A class, so scanning the candidates costs a retain each, not a copy of every field.
+    private final class Compiled: Sendable {
         let index: Int
         let route: Route
         let shape: Shape
@@ -30,6 +31,15 @@ public struct RouteMatcher: Sendable {
         let internalSegments: [Segment]
         /// Exact path, prefix, or the literal text before the first `{`: compared as bytes.
         let key: [UInt8]
+
+        init(index: Int, route: Route, shape: Shape, internalTemplate: String, internalSegments: [Segment], key: [UInt8]) {
+            self.index = index
+            self.route = route
+            self.shape = shape
+            self.internalTemplate = internalTemplate
+            self.internalSegments = internalSegments
+            self.key = key
+        }
     }
 
     public let routes: [Route]
