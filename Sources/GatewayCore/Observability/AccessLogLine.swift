@@ -9,6 +9,23 @@ struct AccessLogLine {
     /// The last client address and its text: consecutive lines mostly share it.
     private var lastClient: (IPAddress, [UInt8])?
 
+    /// `,"route":"…","service":"…"` per route: the same few strings on every line.
+    private var routeFragments: [Int: [UInt8]] = [:]
+
+    private mutating func routeFragment(_ audit: RequestAudit) -> [UInt8] {
+        let cacheable = audit.routeIndex != nil || audit.routePattern == nil
+        let key = audit.routeIndex ?? -1
+        if cacheable, let fragment = routeFragments[key] { return fragment }
+        var fragment: [UInt8] = []
+        Self.put(#","route":"#, &fragment)
+        Self.appendJSONString(audit.routePattern ?? "unmatched", to: &fragment)
+        Self.put(#","service":""#, &fragment)
+        fragment.append(contentsOf: (audit.service?.rawValue ?? "gateway").utf8)
+        fragment.append(UInt8(ascii: "\""))
+        if cacheable { routeFragments[key] = fragment }
+        return fragment
+    }
+
     private mutating func clientText(_ address: IPAddress) -> [UInt8] {
         if let (last, text) = lastClient, last == address { return text }
         let text = Array(address.description.utf8)
@@ -23,11 +40,8 @@ struct AccessLogLine {
         Self.appendJSONString(r.method, to: &out)
         Self.put(#","path":"#, &out)
         Self.appendJSONString(Self.cut(r.path), to: &out)
-        Self.put(#","route":"#, &out)
-        Self.appendJSONString(r.audit.routePattern ?? "unmatched", to: &out)
-        Self.put(#","service":""#, &out)
-        out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
-        Self.put(#"","status":"#, &out)
+        out.append(contentsOf: routeFragment(r.audit))
+        Self.put(#","status":"#, &out)
         Self.appendInteger(r.status, to: &out)
         Self.put(#","duration_ms":"#, &out)
         Self.appendMillis(r.duration, to: &out)
@@ -93,7 +107,12 @@ struct AccessLogLine {
     }
 
     private static func withBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        if text.utf8.withContiguousStorageIfAvailable(body) == nil {
+        // The common concrete types first: their `withUTF8` is a pointer, not a generic walk.
+        if var string = text as? String {
+            string.withUTF8(body)
+        } else if var substring = text as? Substring {
+            substring.withUTF8(body)
+        } else if text.utf8.withContiguousStorageIfAvailable(body) == nil {
             Array(text.utf8).withUnsafeBufferPointer(body)
         }
     }
