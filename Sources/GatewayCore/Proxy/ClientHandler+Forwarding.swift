@@ -52,6 +52,7 @@ extension ClientHandler {
     func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
         exchange.connection = connection
         connection.handler.delegate = self
+        connection.handler.resumeReading()
         connection.decoder.expectResponse(to: exchange.clientHead.method)
         let channel = connection.channel
         channel.write(exchange.upstreamHead, promise: nil)

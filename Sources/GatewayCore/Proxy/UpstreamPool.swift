@@ -83,6 +83,9 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         connection.handler.delegate = nil
         guard connection.channel.isActive else { return }
+        // A read held for a slow client must not outlive its exchange: an idle connection has to
+        // notice the upstream closing, and the next exchange has to see its response.
+        connection.handler.resumeReading()
         let slot = connection.service.ordinal
         guard idle[slot].count < Self.maxIdlePerService else {
             connection.channel.close(promise: nil)
