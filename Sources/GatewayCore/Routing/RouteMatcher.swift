@@ -45,10 +45,15 @@ public struct RouteMatcher: Sendable {
     public let routes: [Route]
     private var exact: [Compiled] = []
     private var parameterRoutes: [Compiled] = []
-    private var prefixRoutes: [Compiled] = []
+    /// Prefix routes grouped by the byte at `bucketOffset` (the first after `/api/v1/`), longest
+    /// first within a group; a request scans only its group and the routes too short to group.
+    private var prefixBuckets: [[Compiled]] = Array(repeating: [], count: 256)
+    private var shortPrefixes: [Compiled] = []
+    private static let bucketOffset = 8
 
     public init(_ routes: [Route]) {
         self.routes = routes
+        var prefixRoutes: [Compiled] = []
         for (index, route) in routes.enumerated() {
             let internalPath: String
             if case .upstream(_, let path) = route.target { internalPath = path } else { internalPath = route.pattern }
@@ -79,6 +84,13 @@ public struct RouteMatcher: Sendable {
         prefixRoutes.sort { a, b in
             guard case .prefix(let pa) = a.shape, case .prefix(let pb) = b.shape else { return false }
             return pa.utf8.count > pb.utf8.count
+        }
+        for compiled in prefixRoutes {
+            if compiled.key.count > Self.bucketOffset {
+                prefixBuckets[Int(compiled.key[Self.bucketOffset])].append(compiled)
+            } else {
+                shortPrefixes.append(compiled)
+            }
         }
     }
 
@@ -115,18 +127,29 @@ public struct RouteMatcher: Sendable {
                     publicPrefix: path, internalPrefix: rendered)
             }
         }
-        for compiled in prefixRoutes where Self.startsWith(bytes, compiled.key) {
-            let n = compiled.key.count
-            guard bytes.count == n || bytes[n] == UInt8(ascii: "/") else { continue }
-            return Self.finish(compiled, method: method) {
-                let cut = path.utf8.index(path.utf8.startIndex, offsetBy: n)
-                return RouteMatch(
-                    route: compiled.route, routeIndex: compiled.index,
-                    internalPath: compiled.internalTemplate + path[cut...],
-                    publicPrefix: path[..<cut], internalPrefix: compiled.internalTemplate)
-            }
+        let bucket = bytes.count > Self.bucketOffset ? prefixBuckets[Int(bytes[Self.bucketOffset])] : []
+        for compiled in bucket where Self.startsWith(bytes, compiled.key) {
+            if let result = prefixResult(compiled, bytes: bytes, path: path, method: method) { return result }
+        }
+        for compiled in shortPrefixes where Self.startsWith(bytes, compiled.key) {
+            if let result = prefixResult(compiled, bytes: bytes, path: path, method: method) { return result }
         }
         return .notFound
+    }
+
+    /// The match for a prefix route whose key the path starts with, if it ends on a segment boundary.
+    private func prefixResult(
+        _ compiled: Compiled, bytes: UnsafeBufferPointer<UInt8>, path: Substring, method: String
+    ) -> RouteMatchResult? {
+        let n = compiled.key.count
+        guard bytes.count == n || bytes[n] == UInt8(ascii: "/") else { return nil }
+        return Self.finish(compiled, method: method) {
+            let cut = path.utf8.index(path.utf8.startIndex, offsetBy: n)
+            return RouteMatch(
+                route: compiled.route, routeIndex: compiled.index,
+                internalPath: compiled.internalTemplate + path[cut...],
+                publicPrefix: path[..<cut], internalPrefix: compiled.internalTemplate)
+        }
     }
 
     @inline(__always)
