@@ -85,9 +85,10 @@ extension ClientHandler {
 /// Where a request's path ends.
 enum RequestFraming {
     static func path(of uri: String) -> Substring {
-        let s = Substring(uri)
-        if let q = s.utf8.firstIndex(of: UInt8(ascii: "?")) { return s[..<q] }
-        return s
+        var copy = uri
+        let mark = copy.withUTF8 { bytes in bytes.firstIndex(of: UInt8(ascii: "?")) }
+        guard let mark else { return Substring(uri) }
+        return Substring(uri.utf8.prefix(mark))
     }
 }
 
