@@ -11,7 +11,8 @@ func measure(_ name: String, iterations: Int = 200_000, _ body: (Int) -> Int) {
     for i in 0..<iterations { sink &+= body(i) }
     let elapsed = clock.now - start
     let ns = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
-    print(String(format: "%-44@ %9.1f ns/op   (sink %d)", name as NSString, ns / Double(iterations), sink & 1))
+    let label = name.padding(toLength: 44, withPad: " ", startingAt: 0)
+    print(label + String(format: "%9.1f ns/op", ns / Double(iterations)) + (sink == 42 ? " " : ""))
 }
 
 if CommandLine.arguments.contains("flood") {
@@ -20,7 +21,7 @@ if CommandLine.arguments.contains("flood") {
 }
 
 let secret = "bench-secret"
-let now = Double(Int(ContinuousClock.now.hashValue & 0) + 1_800_000_000)
+let now = 1_800_000_000.0
 let minter = JWTMinter(secret: secret, issuer: "aegis-gateway")
 let token = minter.mint(userID: "bench-user", roles: ["user"], ttlSeconds: 86_400, now: Int64(now))
 let verifier = JWTVerifier(secret: secret, issuer: "aegis-gateway", leewaySeconds: 0)
