@@ -1,3 +1,5 @@
+import GatewayCore
+
 /// Minimal JSON writing for the stand-ins' fixed-shape replies.
 ///
 /// Hand-written rather than `JSONSerialization` so that key order is stable (readable in
@@ -21,23 +23,11 @@ struct JSONObjectWriter {
 }
 
 enum JSONText {
-    /// `s` as a JSON string literal: quotes, backslashes and control characters escaped.
+    /// `s` as a JSON string literal, escaped as the gateway escapes its own JSON.
     static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        var out = ""
+        JSONEscaping.appendQuoted(s, to: &out)
+        return out
     }
 
     /// The stand-ins' error body, shaped like the gateway's own errors (SPEC §11).

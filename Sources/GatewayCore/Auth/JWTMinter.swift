@@ -36,25 +36,10 @@ public struct JWTMinter: Sendable {
         return signingInput + "." + Base64URL.encode(Array(mac))
     }
 
-    /// `text` as a JSON string literal. Control characters (and DEL and the
-    /// C1 range, which some log viewers act on) are `\u` escaped.
+    /// `text` as a JSON string literal (the shared escaping: controls, DEL and C1 `\u`-escaped).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        out.reserveCapacity(text.utf8.count + 2)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        out += "\""
+        var out = ""
+        JSONEscaping.appendQuoted(text, to: &out)
         return out
     }
 }
