@@ -36,7 +36,7 @@ public final class GatewayServer: Sendable {
         logger: Logger
     ) async throws -> GatewayServer {
         let readiness = Readiness()
-        let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger)
+        let shared = GatewayShared(configuration: configuration, readiness: readiness)
         var loops: [NIOLoopBound<LoopContext>] = []
         for eventLoop in group.makeIterator() {
             loops.append(

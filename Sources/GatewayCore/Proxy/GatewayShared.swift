@@ -1,7 +1,7 @@
-import Logging
 import NIOCore
 
 /// What every connection of the gateway shares: immutable after start-up.
+///
 /// A class: handlers read its fields per request, and one reference costs one retain where a
 /// struct of a dozen references would cost a dozen.
 final class GatewayShared: Sendable {
@@ -11,15 +11,13 @@ final class GatewayShared: Sendable {
     let rateLimitHeaders: RateLimitHeaders
     let responseTimeout: TimeAmount
     let progressTimeout: TimeAmount
-    let logger: Logger
 
-    init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger) {
+    init(configuration: GatewayConfiguration, readiness: Readiness) {
         self.configuration = configuration
         pipeline = RequestPipeline(configuration: configuration, readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)
         rateLimitHeaders = RateLimitHeaders(burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
         responseTimeout = .milliseconds(configuration.upstreamResponseTimeoutMilliseconds)
         progressTimeout = .seconds(configuration.progressTimeoutSeconds)
-        self.logger = logger
     }
 }
