@@ -19,23 +19,8 @@ enum CoreProxy {
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (TestGateway, TestUpstream) async throws -> Void
     ) async throws {
-        let upstream = try await TestUpstream.start(retainBodyLimit: retainBodyLimit, handler: handler)
-        let gateway: TestGateway
-        do {
-            gateway = try await TestGateway.start(upstream: upstream.url, configure: configure)
-        } catch {
-            try? await upstream.shutdown()
-            throw error
-        }
-        do {
-            try await body(gateway, upstream)
-        } catch {
-            await gateway.shutdown()
-            try? await upstream.shutdown()
-            throw error
-        }
-        await gateway.shutdown()
-        try? await upstream.shutdown()
+        try await TestGateway.withUpstream(
+            retainBodyLimit: retainBodyLimit, handler: handler, configure: configure, body)
     }
 
     /// Sends `bytes` on a fresh connection and reads one response; the connection stays open.

@@ -12,23 +12,7 @@ enum SecurityHarness {
         configure: (inout GatewayConfiguration) -> Void = { _ in },
         _ body: (TestGateway, TestUpstream) async throws -> Void
     ) async throws {
-        let upstream = try await TestUpstream.start(handler: handler)
-        let gateway: TestGateway
-        do {
-            gateway = try await TestGateway.start(upstream: upstream.url, configure: configure)
-        } catch {
-            try? await upstream.shutdown()
-            throw error
-        }
-        do {
-            try await body(gateway, upstream)
-            await gateway.shutdown()
-            try? await upstream.shutdown()
-        } catch {
-            await gateway.shutdown()
-            try? await upstream.shutdown()
-            throw error
-        }
+        try await TestGateway.withUpstream(handler: handler, configure: configure, body)
     }
 
     /// An upstream answer that also tries to set its own CORS policy, which the

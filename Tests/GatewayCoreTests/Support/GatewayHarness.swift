@@ -103,3 +103,32 @@ final class CapturedLog: LogSink {
     var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
     var lines: [String] { text.split(separator: "\n").map(String.init) }
 }
+
+extension TestGateway {
+    /// Starts an upstream answering with `handler` and a gateway routing every service to it,
+    /// runs `body`, and shuts both down whatever `body` does.
+    static func withUpstream(
+        retainBodyLimit: Int = 1 << 20,
+        handler: @escaping TestUpstream.Handler = { _ in .json(#"{"ok":true}"#) },
+        configure: (inout GatewayConfiguration) -> Void = { _ in },
+        _ body: (TestGateway, TestUpstream) async throws -> Void
+    ) async throws {
+        let upstream = try await TestUpstream.start(retainBodyLimit: retainBodyLimit, handler: handler)
+        let gateway: TestGateway
+        do {
+            gateway = try await TestGateway.start(upstream: upstream.url, configure: configure)
+        } catch {
+            try? await upstream.shutdown()
+            throw error
+        }
+        do {
+            try await body(gateway, upstream)
+        } catch {
+            await gateway.shutdown()
+            try? await upstream.shutdown()
+            throw error
+        }
+        await gateway.shutdown()
+        try? await upstream.shutdown()
+    }
+}
