@@ -17,6 +17,11 @@ public struct LocalResponse: Sendable {
     public var error: GatewayError.Code?
     public var audit: RequestAudit
 
+    /// A successful answer of the gateway's own (OPTIONS, /health, /ready).
+    public static func answer(_ status: HTTPResponseStatus, body: String, audit: RequestAudit) -> Self {
+        LocalResponse(status: status, body: body, headers: [], closeConnection: false, error: nil, audit: audit)
+    }
+
     public static func error(_ error: GatewayError, requestID: String, audit: RequestAudit, close: Bool = false) -> Self {
         LocalResponse(
             status: error.code.status, body: error.body(requestID: requestID), headers: error.headers,

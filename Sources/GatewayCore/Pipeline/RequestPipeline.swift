@@ -77,7 +77,7 @@ public final class RequestPipeline: Sendable {
 
         // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
         if head.method == .OPTIONS {
-            return .respond(LocalResponse(status: .ok, body: "", headers: [], closeConnection: false, error: nil, audit: audit))
+            return .respond(.answer(.ok, body: "", audit: audit))
         }
 
         let method = head.method.rawValue
@@ -91,17 +91,17 @@ public final class RequestPipeline: Sendable {
             audit.service = m.route.service
             switch m.route.target {
             case .health:
-                return .respond(LocalResponse(status: .ok, body: #"{"status":"ok"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
+                return .respond(.answer(.ok, body: #"{"status":"ok"}"#, audit: audit))
             case .readiness:
-                if readiness.isDraining {
-                    return .respond(LocalResponse(status: .serviceUnavailable, body: #"{"status":"draining"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
-                }
-                return .respond(LocalResponse(status: .ok, body: #"{"status":"ready"}"#, headers: [], closeConnection: false, error: nil, audit: audit))
+                return .respond(
+                    readiness.isDraining
+                        ? .answer(.serviceUnavailable, body: #"{"status":"draining"}"#, audit: audit)
+                        : .answer(.ok, body: #"{"status":"ready"}"#, audit: audit))
             case .upstream: break
             }
-        case .methodNotAllowed(let route):
+        case .methodNotAllowed(let route, let index):
             routeForAccess = route
-            audit.routeIndex = matcher.routes.firstIndex { $0.pattern == route.pattern }
+            audit.routeIndex = index
             audit.routePattern = route.pattern
             audit.service = route.service
         case .notFound: break
@@ -155,7 +155,7 @@ public final class RequestPipeline: Sendable {
         switch routed {
         case .notFound:
             return fail(GatewayError(.notFound, "no route for this path"))
-        case .methodNotAllowed(let route):
+        case .methodNotAllowed(let route, _):
             let allow = (route.methods ?? []).joined(separator: ", ")
             return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):

@@ -9,7 +9,7 @@ extension ClientHandler {
         let fields = UpstreamRequestHead.make(
             from: head, plan: plan,
             context: .init(
-                requestID: requestID, peer: peerText, peerIsTrusted: shared.pipeline.clients.trusted.contains(peer),
+                requestID: requestID, peer: peerText, peerIsTrusted: peerIsTrusted,
                 identity: plan.identity, hasBody: facts.hasBody))
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         let exchange = Exchange(
@@ -144,7 +144,7 @@ extension ClientHandler {
             } else { nil }
         loop.observer.finished(
             CompletedRequest(
-                method: exchange.clientHead.method.rawValue, path: RequestFraming.path(of: exchange.clientHead.uri),
+                method: exchange.clientHead.method.rawValue, path: RequestPath.of(exchange.clientHead.uri),
                 audit: exchange.plan.audit, status: status, requestID: exchange.requestID,
                 duration: exchange.started.secondsSince, upstreamTime: upstreamTime))
     }

@@ -31,7 +31,7 @@ extension ClientHandler {
             origin: facts.origin, method: head.method, version: head.version, close: close)
         loop.observer.finished(
             CompletedRequest(
-                method: head.method.rawValue, path: RequestFraming.path(of: head.uri), audit: local.audit,
+                method: head.method.rawValue, path: RequestPath.of(head.uri), audit: local.audit,
                 status: Int(local.status.code), requestID: requestID, duration: started.secondsSince,
                 upstreamTime: nil))
         state = close ? .closed : .local
@@ -73,18 +73,18 @@ extension ClientHandler {
         context.flush()
     }
 
-    func sendError(_ error: GatewayError, requestID: String, head: HTTPRequestHead?, close: Bool) {
+    /// Answers a request the parser refused (no head to read Origin or the method from) and closes.
+    func refuseMalformed(_ error: GatewayError, requestID: String) {
         writeLocal(
             status: error.code.status, body: error.body(requestID: requestID), extraHeaders: error.headers,
-            requestID: requestID, origin: head?.headers.first(name: "origin"), method: head?.method ?? .GET,
-            version: head?.version ?? .http1_1, close: close)
-        if close { state = .closed }
+            requestID: requestID, origin: nil, method: .GET, version: .http1_1, close: true)
+        state = .closed
     }
 }
 
-/// Where a request's path ends.
-enum RequestFraming {
-    static func path(of uri: String) -> Substring {
+/// A request target's path, without its query (for logs: hygiene has its own parse).
+enum RequestPath {
+    static func of(_ uri: String) -> Substring {
         var copy = uri
         let mark = copy.withUTF8 { bytes in bytes.firstIndex(of: UInt8(ascii: "?")) }
         guard let mark else { return Substring(uri) }

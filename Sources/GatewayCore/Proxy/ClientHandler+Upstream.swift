@@ -16,31 +16,25 @@ extension ClientHandler: UpstreamDelegate {
             exchange.status = Int(upstreamHead.status.code)
             exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
             let clientVersion = exchange.clientHead.version
+            let length = upstreamHead.headers.first(name: "content-length")
+            let framing = Self.framing(
+                status: upstreamHead.status, hasLength: length != nil, method: exchange.clientHead.method,
+                clientVersion: clientVersion)
+            exchange.responseFraming = framing
             var fields = ClientResponseHead.make(
                 from: upstreamHead,
                 context: .init(
                     requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                     rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
-                    closeConnection: !exchange.clientKeepAlive || isDraining, match: exchange.plan.match,
-                    upstream: exchange.plan.upstream))
-            exchange.responseFraming = Self.framing(
-                for: upstreamHead, method: exchange.clientHead.method, clientVersion: clientVersion)
-            switch exchange.responseFraming {
-            case .length:
-                if let length = upstreamHead.headers.first(name: "content-length") {
-                    fields.append(("Content-Length", length))
-                }
-            case .chunked:
+                    closeConnection: !exchange.clientKeepAlive || isDraining || framing == .untilClose,
+                    match: exchange.plan.match, upstream: exchange.plan.upstream))
+            // The upstream's length is kept (also for HEAD, 204, 304: it describes the resource).
+            if let length, framing != .chunked && framing != .untilClose {
+                fields.append(("Content-Length", length))
+            } else if framing == .chunked {
                 fields.append(("Transfer-Encoding", "chunked"))
-            case .untilClose:
-                if exchange.clientKeepAlive { fields.append(("Connection", "close")) }
-            case .none:
-                // A response to HEAD keeps the length the upstream announced.
-                if let length = upstreamHead.headers.first(name: "content-length") {
-                    fields.append(("Content-Length", length))
-                }
             }
-            if exchange.responseFraming == .chunked || exchange.responseFraming == .untilClose {
+            if framing == .chunked || framing == .untilClose {
                 exchange.isStream = true
                 loop.observer.streamOpened()
             }
@@ -74,9 +68,11 @@ extension ClientHandler: UpstreamDelegate {
 
     /// How to frame the body for the client: the upstream's length when it gave one, else chunked
     /// (HTTP/1.1) or until close (HTTP/1.0); nothing for HEAD, 1xx, 204 and 304.
-    static func framing(for head: HTTPResponseHead, method: HTTPMethod, clientVersion: HTTPVersion) -> ResponseFraming {
-        if method == .HEAD || !mayHaveBody(head.status) { return .none }
-        if head.headers.contains(name: "content-length") { return .length }
+    static func framing(
+        status: HTTPResponseStatus, hasLength: Bool, method: HTTPMethod, clientVersion: HTTPVersion
+    ) -> ResponseFraming {
+        if method == .HEAD || !mayHaveBody(status) { return .none }
+        if hasLength { return .length }
         return clientVersion == .http1_0 ? .untilClose : .chunked
     }
 

@@ -32,6 +32,8 @@ final class ClientHandler: ChannelDuplexHandler {
     var peer: IPAddress = .v4(0)
     /// `peer` in canonical form, for X-Forwarded-For.
     var peerText = "0.0.0.0"
+    /// Whether `peer` is in TRUSTED_PROXIES: fixed for the connection, so decided once.
+    var peerIsTrusted = false
     var readPending = false
     var clientNeedsFlush = false
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
@@ -52,6 +54,7 @@ final class ClientHandler: ChannelDuplexHandler {
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = ip.unmappedIPv4
             peerText = peer.description
+            peerIsTrusted = shared.pipeline.clients.trusted.contains(peer)
         }
         loop.connections[ObjectIdentifier(self)] = self
     }
@@ -199,7 +202,7 @@ final class ClientHandler: ChannelDuplexHandler {
             gatewayError = GatewayError(.badRequest, "malformed request")
         }
         let requestID = loop.requestIDs.next()
-        sendError(gatewayError, requestID: requestID, head: nil, close: true)
+        refuseMalformed(gatewayError, requestID: requestID)
         // The parser refused the head, so method and path are unknown; the request is still logged.
         loop.observer.finished(
             CompletedRequest(

@@ -8,7 +8,7 @@ final class Exchange {
     let upstreamHead: ByteBuffer
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool
-    var plan: ForwardPlan
+    let plan: ForwardPlan
     let requestID: String
     let started: NIODeadline
     let origin: String?

@@ -11,8 +11,7 @@ enum HeadSerializer {
         method: HTTPMethod, uri: String, headers: [(String, String)], allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         let methodName = method.rawValue
-        var size = methodName.utf8.count + 1 + uri.utf8.count + 11 + 2
-        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        let size = methodName.utf8.count + 1 + uri.utf8.count + 11 + fieldsSize(headers)
         var buffer = allocator.buffer(capacity: size)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var cursor = Cursor(raw)
@@ -32,8 +31,7 @@ enum HeadSerializer {
     ) -> ByteBuffer {
         let code = String(status.code)
         let reason = status.reasonPhrase
-        var size = 9 + code.utf8.count + 1 + reason.utf8.count + 2 + 2
-        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        let size = 9 + code.utf8.count + 1 + reason.utf8.count + 2 + fieldsSize(headers)
         var buffer = allocator.buffer(capacity: size)
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
             var cursor = Cursor(raw)
@@ -46,6 +44,13 @@ enum HeadSerializer {
             return cursor.offset
         }
         return buffer
+    }
+
+    /// Bytes of `name: value\r\n` lines plus the blank line that ends a head.
+    private static func fieldsSize(_ headers: [(String, String)]) -> Int {
+        var size = 2
+        for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
+        return size
     }
 
     /// The size line of one chunk of a chunked body.

@@ -2,7 +2,7 @@
 public enum RouteMatchResult: Sendable {
     case matched(RouteMatch)
     /// The path is a route's, the method is not: 405 with `Allow`.
-    case methodNotAllowed(Route)
+    case methodNotAllowed(Route, routeIndex: Int)
     case notFound
 }
 

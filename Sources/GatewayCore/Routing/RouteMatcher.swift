@@ -14,28 +14,26 @@ public struct RouteMatcher: Sendable {
         case parameter(String)
     }
 
-    private enum Shape: Sendable {
-        case exact(String)
-        case parameters([Segment])
-        /// P itself and everything below it on a segment boundary.
-        case prefix(String)
-    }
-
+    /// One route ready to match; which list holds it says its kind (exact, parameters, prefix).
     /// A class, so scanning the candidates costs a retain each, not a copy of every field.
     private final class Compiled: Sendable {
         let index: Int
         let route: Route
-        let shape: Shape
+        /// The public pattern's segments (parameter routes only).
+        let segments: [Segment]
         /// Internal prefix (prefix routes) or template (others).
         let internalTemplate: String
         let internalSegments: [Segment]
         /// Exact path, prefix, or the literal text before the first `{`: compared as bytes.
         let key: [UInt8]
 
-        init(index: Int, route: Route, shape: Shape, internalTemplate: String, internalSegments: [Segment], key: [UInt8]) {
+        init(
+            index: Int, route: Route, segments: [Segment] = [], internalTemplate: String,
+            internalSegments: [Segment] = [], key: [UInt8]
+        ) {
             self.index = index
             self.route = route
-            self.shape = shape
+            self.segments = segments
             self.internalTemplate = internalTemplate
             self.internalSegments = internalSegments
             self.key = key
@@ -60,31 +58,25 @@ public struct RouteMatcher: Sendable {
             if route.pattern.hasSuffix("*") {
                 let prefix = Self.stripStar(route.pattern)
                 let compiled = Compiled(
-                    index: index, route: route, shape: .prefix(prefix),
-                    internalTemplate: Self.stripStar(internalPath), internalSegments: [], key: Array(prefix.utf8))
+                    index: index, route: route, internalTemplate: Self.stripStar(internalPath), key: Array(prefix.utf8))
                 prefixRoutes.append(compiled)
             } else if route.pattern.contains("{") {
                 let literal = route.pattern[..<route.pattern.firstIndex(of: "{")!]
                 let compiled = Compiled(
-                    index: index, route: route, shape: .parameters(Self.segments(route.pattern)),
+                    index: index, route: route, segments: Self.segments(route.pattern),
                     internalTemplate: internalPath, internalSegments: Self.segments(internalPath),
                     key: Array(literal.utf8))
                 parameterRoutes.append(compiled)
             } else {
-                exact.append(Compiled(
-                    index: index, route: route, shape: .exact(route.pattern), internalTemplate: internalPath,
-                    internalSegments: [], key: Array(route.pattern.utf8)))
+                exact.append(
+                    Compiled(index: index, route: route, internalTemplate: internalPath, key: Array(route.pattern.utf8)))
             }
         }
         parameterRoutes.sort { a, b in
-            guard case .parameters(let sa) = a.shape, case .parameters(let sb) = b.shape else { return false }
-            if sa.count != sb.count { return sa.count > sb.count }
-            return Self.literalCount(sa) > Self.literalCount(sb)
+            if a.segments.count != b.segments.count { return a.segments.count > b.segments.count }
+            return Self.literalCount(a.segments) > Self.literalCount(b.segments)
         }
-        prefixRoutes.sort { a, b in
-            guard case .prefix(let pa) = a.shape, case .prefix(let pb) = b.shape else { return false }
-            return pa.utf8.count > pb.utf8.count
-        }
+        prefixRoutes.sort { $0.key.count > $1.key.count }
         for compiled in prefixRoutes {
             if compiled.key.count > Self.bucketOffset {
                 prefixBuckets[Int(compiled.key[Self.bucketOffset])].append(compiled)
@@ -116,7 +108,7 @@ public struct RouteMatcher: Sendable {
         }
         var pathSegments: ArraySlice<Substring>? = nil
         for compiled in parameterRoutes where Self.startsWith(bytes, compiled.key) {
-            guard case .parameters(let pattern) = compiled.shape else { continue }
+            let pattern = compiled.segments
             let segments = pathSegments ?? path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             pathSegments = segments
             guard pattern.count == segments.count, let bound = Self.bind(pattern, to: segments) else { continue }
@@ -162,7 +154,7 @@ public struct RouteMatcher: Sendable {
 
     private static func finish(_ compiled: Compiled, method: String, _ make: () -> RouteMatch) -> RouteMatchResult {
         if let methods = compiled.route.methods, !methods.contains(method) {
-            return .methodNotAllowed(compiled.route)
+            return .methodNotAllowed(compiled.route, routeIndex: compiled.index)
         }
         return .matched(make())
     }

@@ -92,7 +92,7 @@ import Testing
         #expect(target("/api/v1/graph/context/managed/9") == "knowledge_graph /context/assemble/managed/9")
         #expect(target("/api/v1/entitiesX") == nil)
         #expect(target("/api/v1/agents/a1/execute", "POST") == "orchestration /execute")
-        if case .methodNotAllowed(let route) = matcher.match(path: "/api/v1/agents/a1/execute", method: "GET") {
+        if case .methodNotAllowed(let route, _) = matcher.match(path: "/api/v1/agents/a1/execute", method: "GET") {
             #expect(route.methods == ["POST"])
         } else {
             Issue.record("GET execute should be method-not-allowed")
