@@ -5,17 +5,22 @@ import NIOCore
 /// Counters are plain integers here; `flush` adds them to the shared swift-metrics instruments and
 /// writes the buffered access-log lines, a few times a second and before each scrape.
 final class LoopObserver {
-    /// Labels of one series, packed into an integer so counting costs no string hashing:
-    /// (route slot × methods + method) × 1000 + status. Route slot `routes.count` means unmatched.
     private static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]
+
+    private struct ErrorSeries: Hashable {
+        let service: Service
+        let kind: UpstreamErrorKind
+    }
 
     private let sink: MetricsSink
     private let accessLog: AccessLogWriter?
     private let routes: [Route]
+    /// Request series packed into an integer so counting costs no string hashing:
+    /// (route slot × methods + method) × 1000 + status; route slot `routes.count` means unmatched.
     private var requests: [Int: Int] = [:]
     private var durations: [Int: [Int64]] = [:]
     private var durationCount = 0
-    private var upstreamErrors: [String: Int] = [:]
+    private var upstreamErrors: [ErrorSeries: Int] = [:]
     private var authFailures: [AuthFailure: Int] = [:]
     private var rateLimited = 0
     private(set) var inFlight = 0
@@ -36,7 +41,7 @@ final class LoopObserver {
     func streamClosed() { openStreams -= 1 }
 
     func upstreamError(_ service: Service, _ kind: UpstreamErrorKind) {
-        upstreamErrors[service.rawValue + "\u{1}" + kind.rawValue, default: 0] += 1
+        upstreamErrors[ErrorSeries(service: service, kind: kind), default: 0] += 1
     }
 
     func finished(_ request: CompletedRequest) {
@@ -63,10 +68,10 @@ final class LoopObserver {
         }
         durations.removeAll(keepingCapacity: true)
         durationCount = 0
-        for (key, count) in upstreamErrors {
-            let parts = key.split(separator: "\u{1}")
+        for (series, count) in upstreamErrors {
             sink.increment(
-                "aegis_upstream_errors_total", [("service", String(parts[0])), ("kind", String(parts[1]))], by: count)
+                "aegis_upstream_errors_total", [("service", series.service.rawValue), ("kind", series.kind.rawValue)],
+                by: count)
         }
         upstreamErrors.removeAll(keepingCapacity: true)
         for (reason, count) in authFailures {

@@ -68,12 +68,9 @@ enum HeaderNames {
         guard a.count >= 7 else { return false }
         var i = a.startIndex
         for expected in "x-user-".utf8 {
-            var b = a[i] | 0x20
-            if expected == UInt8(ascii: "-") && (a[i] == UInt8(ascii: "_") || a[i] == UInt8(ascii: ".")) {
-                b = UInt8(ascii: "-")
-            }
-            if a[i] == UInt8(ascii: "-") { b = a[i] }
-            guard b == expected else { return false }
+            let byte = a[i]
+            let folded = byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") ? UInt8(ascii: "-") : byte | 0x20
+            guard folded == expected else { return false }
             i = a.index(after: i)
         }
         return true
