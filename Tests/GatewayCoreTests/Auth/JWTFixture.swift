@@ -40,14 +40,6 @@ enum JWTFixture {
         nbf: String? = nil,
         extra: [String] = []
     ) -> String {
-        var fields: [String] = []
-        if let userID { fields.append(#""user_id":"# + userID) }
-        if let roles { fields.append(#""roles":"# + roles) }
-        if let iss { fields.append(#""iss":"# + iss) }
-        if let exp { fields.append(#""exp":"# + exp) }
-        if let iat { fields.append(#""iat":"# + iat) }
-        if let nbf { fields.append(#""nbf":"# + nbf) }
-        fields += extra
-        return "{" + fields.joined(separator: ",") + "}"
+        TestTokens.claimsJSON(userID: userID, roles: roles, iss: iss, exp: exp, iat: iat, nbf: nbf, extra: extra)
     }
 }

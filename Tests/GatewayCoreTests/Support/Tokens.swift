@@ -4,6 +4,21 @@ import Foundation
 /// Hand-assembled JWTs, independent of the gateway's own minter, so a bug there cannot
 /// hide a bug in the verifier (and so tests can build tokens no minter would produce).
 enum TestTokens {
+    /// A claims object from JSON fragments written as they are; nil leaves a claim out.
+    static func claimsJSON(
+        userID: String?, roles: String?, iss: String?, exp: String?, iat: String?, nbf: String?, extra: [String]
+    ) -> String {
+        var fields: [String] = []
+        if let userID { fields.append(#""user_id":"# + userID) }
+        if let roles { fields.append(#""roles":"# + roles) }
+        if let iss { fields.append(#""iss":"# + iss) }
+        if let exp { fields.append(#""exp":"# + exp) }
+        if let iat { fields.append(#""iat":"# + iat) }
+        if let nbf { fields.append(#""nbf":"# + nbf) }
+        fields += extra
+        return "{" + fields.joined(separator: ",") + "}"
+    }
+
     static let hs256Header = #"{"alg":"HS256","typ":"JWT"}"#
 
     /// `base64url(header).base64url(claims).base64url(HMAC-SHA256(secret))`, with the
