@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The running gateway: its listener, its per-loop state and its shutdown.
 public final class GatewayServer: Sendable {
@@ -140,13 +141,14 @@ public final class GatewayServer: Sendable {
             closeFutures += futures ?? []
         }
         if !closeFutures.isEmpty, let first = loops.first?.eventLoop {
+            // Whichever comes first: every connection closed, or the grace period over. (A task
+            // group would also wait for the loser, i.e. for streams that never end.)
             let allClosed = EventLoopFuture.andAllComplete(closeFutures, on: first)
-            let grace = configuration.shutdownGraceSeconds
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { _ = try? await allClosed.get() }
-                group.addTask { try? await Task.sleep(for: .seconds(grace)) }
-                await group.next()
-                group.cancelAll()
+            let grace = TimeAmount.seconds(configuration.shutdownGraceSeconds)
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let once = ResumeOnce(continuation)
+                allClosed.whenComplete { _ in once.resume() }
+                first.scheduleTask(in: grace) { once.resume() }
             }
         }
         for bound in loops {
@@ -161,5 +163,21 @@ public final class GatewayServer: Sendable {
         limiterSweep?.cancel()
         observability.stop()
         logger.info("shutdown: done")
+    }
+}
+
+/// Resumes a continuation at most once, whichever of several events comes first.
+private final class ResumeOnce: Sendable {
+    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+
+    init(_ continuation: CheckedContinuation<Void, Never>) {
+        self.continuation = Mutex(continuation)
+    }
+
+    func resume() {
+        continuation.withLock { pending in
+            pending?.resume()
+            pending = nil
+        }
     }
 }
