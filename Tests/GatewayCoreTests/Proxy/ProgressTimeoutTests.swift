@@ -1,0 +1,18 @@
+import GatewayCore
+import Testing
+
+/// SPEC §10: a body upload that makes no progress for the progress timeout (60 s in production,
+/// one second here) is closed, while a moving one is not.
+@Suite struct ProgressTimeoutTests {
+    @Test func stalledUploadIsCutOff() async throws {
+        try await CoreProxy.run(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
+            let client = try await RawHTTPClient.connect(port: gateway.port)
+            try await client.send(
+                RawHTTPClient.request(
+                    "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("Content-Length", "10")]))
+            try await client.send(Array("ab".utf8))
+            // Eight of the ten promised bytes never come.
+            #expect(await client.isClosed(within: .seconds(5)))
+        }
+    }
+}
