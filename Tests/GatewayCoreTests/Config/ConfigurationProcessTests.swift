@@ -35,8 +35,10 @@ import Testing
             try await Task.sleep(for: .seconds(20))
             process.terminate()
         }
-        let errData = errPipe.fileHandleForReading.readDataToEndOfFile()
-        let outData = outPipe.fileHandleForReading.readDataToEndOfFile()
+        let (outFD, errFD) = (outPipe.fileHandleForReading.fileDescriptor, errPipe.fileHandleForReading.fileDescriptor)
+        let outReader = Task.detached { PipeReader.readAll(outFD) }
+        let errReader = Task.detached { PipeReader.readAll(errFD) }
+        let (outData, errData) = (await outReader.value, await errReader.value)
         process.waitUntilExit()
         killer.cancel()
         return Outcome(

@@ -7,13 +7,12 @@ import Testing
 @Suite("DevStack SSE stand-in")
 struct DevStackEventStreamTests {
     @Test(
-        "orchestration streams events spread over time",
+        "orchestration streams numbered events, then ends cleanly",
         arguments: ["/conversations/c1/stream", "/workspaces/w1/sessions/s1/stream", "/workspaces/w2/stream?x=1"]
     )
-    func eventsArriveOverTime(path: String) async throws {
-        let interval = Duration.milliseconds(100)
+    func eventsStreamThenEnd(path: String) async throws {
         let count = 5
-        try await withDevStack(sseInterval: .milliseconds(100), sseEventCount: count) { stack in
+        try await withDevStack(sseInterval: .milliseconds(10), sseEventCount: count) { stack in
             let client = try await RawHTTPClient.connect(port: stack.port(of: .orchestration))
             try await client.send(RawHTTPClient.request("GET", path, headers: [("Accept", "text/event-stream")]))
             let head = try await client.readHead()
@@ -27,8 +26,6 @@ struct DevStackEventStreamTests {
             #expect(events.map(\.id) == (1...count).map { String($0) })
             #expect(events.allSatisfy { $0.event == "message" })
             #expect(events.first?.data == #"{"n":1,"service":"orchestration"}"#)
-            let spread = events.last!.arrival - events.first!.arrival
-            #expect(spread >= interval * (count - 1) / 2, "events arrived together: spread \(spread)")
 
             // The stream ended cleanly, so the connection serves the next request.
             let next = try await client.exchange("GET", "/conversations")

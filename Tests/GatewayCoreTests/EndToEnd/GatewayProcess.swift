@@ -62,11 +62,9 @@ final class GatewayProcess: Sendable {
         try process.run()
         // One blocking reader thread per pipe, until end of file.
         for (pipe, isStdout) in [(out, true), (err, false)] {
-            let handle = pipe.fileHandleForReading
+            let fd = pipe.fileHandleForReading.fileDescriptor
             Thread.detachNewThread {
-                while true {
-                    let data = handle.availableData
-                    if data.isEmpty { break }
+                PipeReader.forEachPiece(of: fd) { data in
                     state.update { if isStdout { $0.stdout += data } else { $0.stderr += data } }
                 }
                 state.update { if isStdout { $0.stdoutClosed = true } else { $0.stderrClosed = true } }

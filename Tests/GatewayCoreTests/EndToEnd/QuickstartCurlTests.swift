@@ -60,7 +60,8 @@ struct QuickstartCurlTests {
         let exited = AwaitableState<Int32?>(nil)
         process.terminationHandler = { process in exited.update { $0 = process.terminationStatus } }
         try process.run()
-        let reader = Task.detached { pipe.fileHandleForReading.readDataToEndOfFile() }
+        let fd = pipe.fileHandleForReading.fileDescriptor
+        let reader = Task.detached { PipeReader.readAll(fd) }
         let status = try await exited.wait(for: "bash to exit", timeout: .seconds(30)) { $0 }
         let data = await reader.value
         return (status, String(decoding: data, as: UTF8.self))

@@ -18,7 +18,7 @@ import Testing
             gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             CoreProxy.expectError(response, status: 504, code: "gateway_timeout")
-            #expect(upstream.requests.count == 1)
+            #expect(try await upstream.waitForRequests(1).count == 1)
         }
     }
 
