@@ -4,7 +4,7 @@ import NIOHTTP1
 extension ClientHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? true }
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
+    func upstreamReceived(_ part: UpstreamResponsePart) {
         guard case .forwarding(let exchange) = state, let context else { return }
         switch part {
         case .head(let upstreamHead) where upstreamHead.status == .switchingProtocols:
@@ -14,26 +14,20 @@ extension ClientHandler: UpstreamDelegate {
             exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()
             exchange.status = Int(upstreamHead.status.code)
-            exchange.upstreamKeepAlive = upstreamHead.isKeepAlive
+            exchange.upstreamKeepAlive = upstreamHead.keepAlive
             let clientVersion = exchange.clientHead.version
-            let length = upstreamHead.headers.first(name: "content-length")
+            let length = upstreamHead.contentLength
             let framing = Self.framing(
                 status: upstreamHead.status, hasLength: length != nil, method: exchange.clientHead.method,
                 clientVersion: clientVersion)
             exchange.responseFraming = framing
-            var fields = ClientResponseHead.make(
-                from: upstreamHead,
-                context: .init(
-                    requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
-                    rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
-                    closeConnection: !exchange.clientKeepAlive || isDraining || framing == .untilClose,
-                    match: exchange.plan.match, upstream: exchange.plan.upstream))
             // The upstream's length is kept (also for HEAD, 204, 304: it describes the resource).
-            if let length, framing != .chunked && framing != .untilClose {
-                fields.append(("Content-Length", length))
-            } else if framing == .chunked {
-                fields.append(("Transfer-Encoding", "chunked"))
-            }
+            let framingField: (String, String)? =
+                switch framing {
+                case .chunked: ("Transfer-Encoding", "chunked")
+                case .untilClose: nil
+                case .none, .length: length.map { ("Content-Length", String($0)) }
+                }
             if framing == .chunked || framing == .untilClose {
                 exchange.isStream = true
                 loop.observer.streamOpened()
@@ -41,9 +35,14 @@ extension ClientHandler: UpstreamDelegate {
             exchange.responseHeadSent = true
             context.write(
                 wrapOutboundOut(
-                    HeadSerializer.response(
-                        version: clientVersion == .http1_0 ? .http1_0 : .http1_1, status: upstreamHead.status,
-                        headers: fields, allocator: context.channel.allocator)),
+                    ClientResponseHead.make(
+                        from: upstreamHead, version: clientVersion == .http1_0 ? .http1_0 : .http1_1,
+                        context: .init(
+                            requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
+                            rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
+                            closeConnection: !exchange.clientKeepAlive || isDraining || framing == .untilClose,
+                            match: exchange.plan.match, upstream: exchange.plan.upstream),
+                        framing: framingField, allocator: context.channel.allocator)),
                 promise: nil)
             clientNeedsFlush = true
         case .body(let buffer):
@@ -95,6 +94,11 @@ extension ClientHandler: UpstreamDelegate {
             loop.observer.upstreamError(exchange.plan.service, .reset)
             finish(exchange, status: exchange.status)
             state = .closed
+            // What arrived before the failure goes out first: the head and a short body, then the cut.
+            if clientNeedsFlush {
+                clientNeedsFlush = false
+                context?.flush()
+            }
             context?.close(promise: nil)
             return
         }

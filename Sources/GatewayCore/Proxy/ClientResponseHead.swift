@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// Builds the head sent to the client from the upstream's (SPEC §4, §10), in one pass.
@@ -13,41 +14,69 @@ enum ClientResponseHead {
         var upstream: UpstreamURL
     }
 
-    /// The client head's fields, in order, without framing fields: the caller adds those.
-    static func make(from head: HTTPResponseHead, context: Context) -> [(String, String)] {
-        let named = UpstreamRequestHead.connectionNamed(head.headers)
-        var out: [(String, String)] = []
-        out.reserveCapacity(head.headers.count + 10)
-        for (name, value) in head.headers {
-            switch name.utf8.first.map({ $0 | 0x20 }) {
-            case UInt8(ascii: "a"):
-                if HeaderNames.hasPrefix(name, "access-control-") { continue }
-            case UInt8(ascii: "x"):
-                if HeaderNames.equals(name, "x-request-id") { continue }
-            case UInt8(ascii: "l"):
-                if HeaderNames.equals(name, "location") {
-                    out.append((name, rewriteLocation(value, context: context)))
-                    continue
+    /// The client head: the upstream's fields that may pass, copied as they came (`Location`
+    /// rewritten), then the gateway's own fields and `framing` (Content-Length or Transfer-Encoding).
+    static func make(
+        from head: UpstreamResponseHead, version: HTTPVersion, context: Context, framing: (String, String)?,
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var buffer = allocator.buffer(
+            capacity: HeadSerializer.statusLineSize(head.status) + head.fields.readableBytes + 384)
+        HeadSerializer.writeStatusLine(version: version, status: head.status, into: &buffer)
+        // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary.
+        var own: [(String, String)] = []
+        own.reserveCapacity(8)
+        let mergesVary = context.cors.variesByOrigin
+        head.fields.withUnsafeReadableBytes { raw in
+            UpstreamResponseHead.forEachField(in: raw) { name, value in
+                switch name[0] | 0x20 {
+                case UInt8(ascii: "v"):
+                    if mergesVary && HeaderNames.equals(name, "vary") {
+                        own.append(("Vary", String(decoding: value, as: UTF8.self)))
+                        return
+                    }
+                case UInt8(ascii: "a"):
+                    if HeaderNames.hasPrefix(name, "access-control-") { return }
+                case UInt8(ascii: "x"):
+                    if HeaderNames.equals(name, "x-request-id") { return }
+                case UInt8(ascii: "l"):
+                    if HeaderNames.equals(name, "location") {
+                        let location = rewriteLocation(String(decoding: value, as: UTF8.self), context: context)
+                        buffer.writeBytes(name)
+                        buffer.writeStaticString(": ")
+                        buffer.writeString(location)
+                        buffer.writeStaticString("\r\n")
+                        return
+                    }
+                case UInt8(ascii: "r"):
+                    if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { return }
+                case UInt8(ascii: "c"):
+                    // The gateway frames the body itself (see `ResponseFraming`).
+                    if HeaderNames.equals(name, "content-length") { return }
+                default: break
                 }
-            case UInt8(ascii: "r"):
-                if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { continue }
-            case UInt8(ascii: "c"):
-                // The gateway frames the body itself (see `ResponseFraming`).
-                if HeaderNames.equals(name, "content-length") { continue }
-            default: break
+                if HeaderNames.isHopByHop(name) { return }
+                if !head.connectionNamed.isEmpty
+                    && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
+                {
+                    return
+                }
+                buffer.writeBytes(name)
+                buffer.writeStaticString(": ")
+                buffer.writeBytes(value)
+                buffer.writeStaticString("\r\n")
             }
-            if HeaderNames.isHopByHop(name) { continue }
-            if !named.isEmpty && named.contains(where: { HeaderNames.equals(name, $0) }) { continue }
-            out.append((name, value))
         }
         ResponseDecoration.decorate(
-            &out, requestID: context.requestID, origin: context.origin, cors: context.cors,
+            &own, requestID: context.requestID, origin: context.origin, cors: context.cors,
             close: context.closeConnection)
         if let rate = context.rateLimitHeaders {
-            out.append(("RateLimit-Policy", rate.policy))
-            out.append(("RateLimit", rate.current))
+            own.append(("RateLimit-Policy", rate.policy))
+            own.append(("RateLimit", rate.current))
         }
-        return out
+        if let framing { own.append(framing) }
+        HeadSerializer.writeFields(own, into: &buffer)
+        return buffer
     }
 
     /// `http://upstream/base/internal-prefix/rest` (or its path alone) becomes `/public-prefix/rest`.

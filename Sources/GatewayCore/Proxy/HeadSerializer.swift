@@ -29,25 +29,40 @@ enum HeadSerializer {
         version: HTTPVersion, status: HTTPResponseStatus, headers: [(String, String)],
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        let code = String(status.code)
-        let reason = status.reasonPhrase
-        let size = 9 + code.utf8.count + 1 + reason.utf8.count + 2 + fieldsSize(headers)
-        var buffer = allocator.buffer(capacity: size)
-        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
-            var cursor = Cursor(raw)
-            cursor.put(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-            cursor.put(code)
-            cursor.put(0x20)
-            cursor.put(reason)
-            cursor.put("\r\n")
-            cursor.fields(headers)
-            return cursor.offset
-        }
+        var buffer = allocator.buffer(capacity: statusLineSize(status) + fieldsSize(headers))
+        writeStatusLine(version: version, status: status, into: &buffer)
+        writeFields(headers, into: &buffer)
         return buffer
     }
 
+    /// An upper bound of the bytes `writeStatusLine` writes.
+    static func statusLineSize(_ status: HTTPResponseStatus) -> Int {
+        9 + 3 + 1 + status.reasonPhrase.utf8.count + 2
+    }
+
+    static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        let code = status.code
+        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 100 % 10))
+        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+        buffer.writeInteger(UInt8(0x20))
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Writes `name: value` lines and the blank line that ends a head.
+    static func writeFields(_ headers: [(String, String)], into buffer: inout ByteBuffer) {
+        let size = fieldsSize(headers)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size) { raw in
+            var cursor = Cursor(raw)
+            cursor.fields(headers)
+            return cursor.offset
+        }
+    }
+
     /// Bytes of `name: value\r\n` lines plus the blank line that ends a head.
-    private static func fieldsSize(_ headers: [(String, String)]) -> Int {
+    static func fieldsSize(_ headers: [(String, String)]) -> Int {
         var size = 2
         for (name, value) in headers { size += name.utf8.count + value.utf8.count + 4 }
         return size

@@ -48,9 +48,23 @@ enum HeaderNames {
         return i == n
     }
 
-    static func isHopByHop(_ name: String) -> Bool {
-        // Dispatch on length first: most fields are none of these and cost one switch.
-        switch name.utf8.count {
+    /// The same tests on raw bytes (upstream response fields, which are never made `String`s).
+    @inline(__always)
+    static func equals(_ name: UnsafeRawBufferPointer, _ lowercased: StaticString) -> Bool {
+        name.count == lowercased.utf8CodeUnitCount && hasPrefix(name, lowercased)
+    }
+
+    @inline(__always)
+    static func hasPrefix(_ name: UnsafeRawBufferPointer, _ lowercasedPrefix: StaticString) -> Bool {
+        let n = lowercasedPrefix.utf8CodeUnitCount
+        guard name.count >= n else { return false }
+        let lower = lowercasedPrefix.utf8Start
+        for i in 0..<n where name[i] != lower[i] && (name[i] | 0x20) != lower[i] { return false }
+        return true
+    }
+
+    static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
         case 2: equals(name, "te")
         case 7: equals(name, "trailer") || equals(name, "upgrade")
         case 10: equals(name, "connection") || equals(name, "keep-alive")
@@ -60,6 +74,11 @@ enum HeaderNames {
         case 19: equals(name, "proxy-authorization")
         default: false
         }
+    }
+
+    static func isHopByHop(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { isHopByHop(UnsafeRawBufferPointer($0)) }
     }
 
     /// `x-user-*` with `_` or `.` read as `-`, any case (SPEC §7).

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// The exchange an upstream connection currently serves; the client side implements it.
 protocol UpstreamDelegate: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReceived(_ part: UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(_ writable: Bool)
     /// The connection failed or closed before the exchange finished.
@@ -15,19 +15,19 @@ protocol UpstreamDelegate: AnyObject {
 /// The last handler of an upstream channel: relays response parts to whoever holds the connection,
 /// and holds reads while the client is slower than the upstream (backpressure).
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundIn = UpstreamResponsePart
     /// Request bytes, framed by the gateway (`HeadSerializer`), pass straight to the socket.
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     weak var delegate: (any UpstreamDelegate)?
-    let decoder: UpstreamResponseDecoder
+    let decoder: UpstreamResponseParser
     /// Called when the connection closes while idle in the pool.
     var onIdleClose: (() -> Void)?
     private var readPending = false
     private(set) var context: ChannelHandlerContext?
 
-    init(decoder: UpstreamResponseDecoder) { self.decoder = decoder }
+    init(decoder: UpstreamResponseParser) { self.decoder = decoder }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }

@@ -6,14 +6,14 @@ import NIOPosix
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
-    let decoder: UpstreamResponseDecoder
+    let decoder: UpstreamResponseParser
     let upstream: UpstreamURL
     let service: Service
     /// A reused connection may have been closed by the upstream meanwhile; such a failure is retried.
     var isReused = false
 
     init(
-        channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseDecoder, upstream: UpstreamURL,
+        channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseParser, upstream: UpstreamURL,
         service: Service
     ) {
         self.channel = channel
@@ -64,7 +64,7 @@ final class UpstreamPool {
                 .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 64 * 1024))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let decoder = UpstreamResponseDecoder()
+                    let decoder = UpstreamResponseParser()
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
                 }

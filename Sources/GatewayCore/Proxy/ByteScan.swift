@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte-class tests for parsing HTTP heads, a word at a time where it counts.
+enum ByteScan {
+    /// The index of the first `byte` in `raw[from..<to]` (libc's vectorised memchr).
+    @inline(__always)
+    static func index(of byte: UInt8, in raw: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        guard from < to, let base = raw.baseAddress,
+            let found = memchr(base + from, Int32(byte), to - from)
+        else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// Whether every byte of `raw[range]` may appear in a field value: HTAB, SP, visible ASCII,
+    /// obs-text; never CR, LF, NUL, DEL or another control. Eight bytes per step; a word holding
+    /// a control byte (HTAB is one) is looked at byte by byte.
+    static func isFieldValue(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        var i = range.lowerBound
+        let end = range.upperBound
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i + 8 <= end {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let below20 = (word &- ones &* 0x20) & ~word & highs
+            let del = word ^ (ones &* 0x7F)
+            let isDel = (del &- ones) & ~del & highs
+            if below20 | isDel != 0 {
+                for j in i..<(i + 8) where !isFieldValueByte(raw[j]) { return false }
+            }
+            i += 8
+        }
+        while i < end {
+            if !isFieldValueByte(raw[i]) { return false }
+            i += 1
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
+    }
+
+    /// RFC 9110 tchar, as a 128-bit set.
+    @inline(__always)
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        // ! # $ % & ' * + - . 0-9 in the low word; A-Z ^ _ ` a-z | ~ in the high word.
+        let low: UInt64 = 0x03FF_6CFA_0000_0000
+        let high: UInt64 = 0x57FF_FFFF_C7FF_FFFE
+        if byte < 64 { return (low >> UInt64(byte)) & 1 == 1 }
+        if byte < 128 { return (high >> UInt64(byte - 64)) & 1 == 1 }
+        return false
+    }
+}
