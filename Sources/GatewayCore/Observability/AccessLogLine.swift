@@ -120,20 +120,11 @@ struct AccessLogLine {
     /// Copies runs that need no escaping in bulk; only the rare byte that does is written alone.
     private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], json: Bool) {
         // Fast path: nothing to escape (ids, user names, ordinary paths) — one bulk copy.
-        if let base = bytes.baseAddress {
-            var i = 0
-            let n = bytes.count
-            while i < n {
-                let b = base[i]
-                if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (!json && b > 0x7F) { break }
-                i += 1
-            }
-            if i == n {
-                out.append(UInt8(ascii: "\""))
-                out.append(contentsOf: bytes)
-                out.append(UInt8(ascii: "\""))
-                return
-            }
+        if ByteScan.isPlainText(UnsafeRawBufferPointer(bytes), allowHigh: json) {
+            out.append(UInt8(ascii: "\""))
+            out.append(contentsOf: bytes)
+            out.append(UInt8(ascii: "\""))
+            return
         }
         out.append(UInt8(ascii: "\""))
         var start = 0

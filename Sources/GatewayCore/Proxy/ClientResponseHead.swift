@@ -27,44 +27,42 @@ enum ClientResponseHead {
         var own: [(String, String)] = []
         own.reserveCapacity(8)
         let mergesVary = context.cors.variesByOrigin
+        // A rewritten Location grows by at most the public prefix.
+        let maxBytes = head.fields.readableBytes + context.match.publicPrefix.utf8.count
         head.fields.withUnsafeReadableBytes { raw in
-            UpstreamResponseHead.forEachField(in: raw) { name, value in
-                switch name[0] | 0x20 {
-                case UInt8(ascii: "v"):
-                    if mergesVary && HeaderNames.equals(name, "vary") {
-                        own.append(("Vary", String(decoding: value, as: UTF8.self)))
+            HeadSerializer.write(into: &buffer, maxBytes: maxBytes) { cursor in
+                UpstreamResponseHead.forEachField(in: raw) { name, value in
+                    switch name[0] | 0x20 {
+                    case UInt8(ascii: "v"):
+                        if mergesVary && HeaderNames.equals(name, "vary") {
+                            own.append(("Vary", String(decoding: value, as: UTF8.self)))
+                            return
+                        }
+                    case UInt8(ascii: "a"):
+                        if HeaderNames.hasPrefix(name, "access-control-") { return }
+                    case UInt8(ascii: "x"):
+                        if HeaderNames.equals(name, "x-request-id") { return }
+                    case UInt8(ascii: "l"):
+                        if HeaderNames.equals(name, "location") {
+                            var location = rewriteLocation(String(decoding: value, as: UTF8.self), context: context)
+                            location.withUTF8 { cursor.field(name, UnsafeRawBufferPointer($0)) }
+                            return
+                        }
+                    case UInt8(ascii: "r"):
+                        if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { return }
+                    case UInt8(ascii: "c"):
+                        // The gateway frames the body itself (see `ResponseFraming`).
+                        if HeaderNames.equals(name, "content-length") { return }
+                    default: break
+                    }
+                    if HeaderNames.isHopByHop(name) { return }
+                    if !head.connectionNamed.isEmpty
+                        && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
+                    {
                         return
                     }
-                case UInt8(ascii: "a"):
-                    if HeaderNames.hasPrefix(name, "access-control-") { return }
-                case UInt8(ascii: "x"):
-                    if HeaderNames.equals(name, "x-request-id") { return }
-                case UInt8(ascii: "l"):
-                    if HeaderNames.equals(name, "location") {
-                        let location = rewriteLocation(String(decoding: value, as: UTF8.self), context: context)
-                        buffer.writeBytes(name)
-                        buffer.writeStaticString(": ")
-                        buffer.writeString(location)
-                        buffer.writeStaticString("\r\n")
-                        return
-                    }
-                case UInt8(ascii: "r"):
-                    if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { return }
-                case UInt8(ascii: "c"):
-                    // The gateway frames the body itself (see `ResponseFraming`).
-                    if HeaderNames.equals(name, "content-length") { return }
-                default: break
+                    cursor.field(name, value)
                 }
-                if HeaderNames.isHopByHop(name) { return }
-                if !head.connectionNamed.isEmpty
-                    && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
-                {
-                    return
-                }
-                buffer.writeBytes(name)
-                buffer.writeStaticString(": ")
-                buffer.writeBytes(value)
-                buffer.writeStaticString("\r\n")
             }
         }
         ResponseDecoration.decorate(

@@ -41,14 +41,16 @@ enum HeadSerializer {
     }
 
     static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into buffer: inout ByteBuffer) {
-        buffer.writeStaticString(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        let code = status.code
-        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 100 % 10))
-        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
-        buffer.writeInteger(UInt8(truncatingIfNeeded: 0x30 + code % 10))
-        buffer.writeInteger(UInt8(0x20))
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
+        write(into: &buffer, maxBytes: statusLineSize(status)) { cursor in
+            cursor.put(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            let code = status.code
+            cursor.put(UInt8(truncatingIfNeeded: 0x30 + code / 100 % 10))
+            cursor.put(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+            cursor.put(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+            cursor.put(0x20)
+            cursor.put(status.reasonPhrase)
+            cursor.put("\r\n")
+        }
     }
 
     /// Writes `name: value` lines and the blank line that ends a head.
@@ -76,7 +78,16 @@ enum HeadSerializer {
         return buffer
     }
 
-    private struct Cursor {
+    /// Writes with a `Cursor` into `buffer`; `maxBytes` must bound what `body` writes.
+    static func write(into buffer: inout ByteBuffer, maxBytes: Int, _ body: (inout Cursor) -> Void) {
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: maxBytes) { raw in
+            var cursor = Cursor(raw)
+            body(&cursor)
+            return cursor.offset
+        }
+    }
+
+    struct Cursor {
         let raw: UnsafeMutableRawBufferPointer
         var offset = 0
 
@@ -99,6 +110,22 @@ enum HeadSerializer {
             } else {
                 for byte in text.utf8 { put(byte) }
             }
+        }
+
+        mutating func put(_ bytes: UnsafeRawBufferPointer) {
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return }
+            (raw.baseAddress! + offset).copyMemory(from: base, byteCount: bytes.count)
+            offset += bytes.count
+        }
+
+        /// One `name: value` line.
+        mutating func field(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
+            put(name)
+            put(0x3A)
+            put(0x20)
+            put(value)
+            put(0x0D)
+            put(0x0A)
         }
 
         mutating func fields(_ headers: [(String, String)]) {

@@ -28,6 +28,21 @@ import Testing
         }
     }
 
+    @Test func plainTextCheckAgreesWithTheByteRule() {
+        var generator = SystemRandomNumberGenerator()
+        let pool: [UInt8] = [0x00, 0x09, 0x1F, 0x20, 0x22, 0x41, 0x5C, 0x7E, 0x7F, 0x80, 0xE9, 0xFF]
+        for _ in 0..<4000 {
+            let count = Int.random(in: 0..<40, using: &generator)
+            let bytes = (0..<count).map { _ in pool.randomElement(using: &generator)! }
+            for allowHigh in [true, false] {
+                let expected = bytes.allSatisfy {
+                    $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F && (allowHigh || $0 < 0x80)
+                }
+                #expect(bytes.withUnsafeBytes { ByteScan.isPlainText($0, allowHigh: allowHigh) } == expected, "\(bytes)")
+            }
+        }
+    }
+
     @Test func tokenBytesAreExactlyTchar() {
         let tchar = Set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ".utf8)
         for byte in 0...255 {

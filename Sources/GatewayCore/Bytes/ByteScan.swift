@@ -40,6 +40,34 @@ enum ByteScan {
         return true
     }
 
+    /// Whether `raw` can go into a quoted log field as it is: no control byte, DEL, `"` or `\\`,
+    /// and no byte above 0x7F unless `allowHigh`. Eight bytes per step.
+    static func isPlainText(_ raw: UnsafeRawBufferPointer, allowHigh: Bool) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasByte(_ word: UInt64, _ byte: UInt8) -> Bool {
+            let x = word ^ (ones &* UInt64(byte))
+            return (x &- ones) & ~x & highs != 0
+        }
+        var i = 0
+        let count = raw.count
+        while i + 8 <= count {
+            let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            if (word &- ones &* 0x20) & ~word & highs != 0 || hasByte(word, 0x22) || hasByte(word, 0x5C)
+                || hasByte(word, 0x7F) || (!allowHigh && word & highs != 0)
+            {
+                break
+            }
+            i += 8
+        }
+        while i < count {
+            let b = raw[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C || b == 0x7F || (!allowHigh && b > 0x7F) { return false }
+            i += 1
+        }
+        return true
+    }
+
     @inline(__always)
     static func isFieldValueByte(_ byte: UInt8) -> Bool {
         byte == 0x09 || (byte >= 0x20 && byte != 0x7F)
