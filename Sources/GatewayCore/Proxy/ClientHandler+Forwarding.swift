@@ -59,7 +59,7 @@ extension ClientHandler {
         for part in exchange.pending { channel.write(part, promise: nil) }
         exchange.pending.removeAll()
         exchange.upstreamNeedsFlush = false
-        channel.flush()
+        loop.flushes.flushLater(channel)
         let now = NIODeadline.now()
         exchange.upstreamSent = now
         // The wait for the response head starts once the whole request is out (like nginx's

@@ -69,8 +69,10 @@ extension ClientHandler {
             promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
             // An empty write carries the promise: it completes once everything before it is out.
             context.write(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
+            context.flush()
+        } else {
+            loop.flushes.flushLater(context.channel)
         }
-        context.flush()
     }
 
     /// Answers a request the parser refused (no head to read Origin or the method from) and closes.

@@ -78,7 +78,7 @@ extension ClientHandler: UpstreamDelegate {
     func upstreamReadComplete() {
         guard clientNeedsFlush, let context else { return }
         clientNeedsFlush = false
-        context.flush()
+        loop.flushes.flushLater(context.channel)
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
@@ -95,11 +95,8 @@ extension ClientHandler: UpstreamDelegate {
             finish(exchange, status: exchange.status)
             state = .closed
             // What arrived before the failure goes out first: the head and a short body, then the cut.
-            if clientNeedsFlush {
-                clientNeedsFlush = false
-                context?.flush()
-            }
-            context?.close(promise: nil)
+            clientNeedsFlush = false
+            context.map(Self.flushAndClose)
             return
         }
         if let connection = exchange.connection, connection.isReused, !exchange.retried, !exchange.sentBodyBytes {

@@ -123,12 +123,19 @@ final class ClientHandler: ChannelDuplexHandler {
         }
     }
 
+    /// Closes the client connection after writing out what is queued: flushes wait for the end of
+    /// the tick (`FlushBatch`), and a close before that would drop a finished response.
+    static func flushAndClose(_ context: ChannelHandlerContext) {
+        context.flush()
+        context.close(promise: nil)
+    }
+
     /// The current request and its response are complete and the connection stays open.
     func exchangeFinished() {
         state = .idle
         if isDraining {
             state = .closed
-            context?.close(promise: nil)
+            context.map(Self.flushAndClose)
             return
         }
         headTimeout.exchangeFinished()
@@ -175,18 +182,18 @@ final class ClientHandler: ChannelDuplexHandler {
         isDraining = true
         if case .idle = state, queued.isEmpty {
             state = .closed
-            context.close(promise: nil)
+            Self.flushAndClose(context)
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         guard let parserError = error as? HTTPParserError else {
-            context.close(promise: nil)
+            Self.flushAndClose(context)
             return
         }
         if case .forwarding(let exchange) = state {
             guard !exchange.responseHeadSent else {
-                context.close(promise: nil)
+                Self.flushAndClose(context)
                 return
             }
             abandonUpstream(exchange)
@@ -246,12 +253,12 @@ final class ClientHandler: ChannelDuplexHandler {
     func checkDeadlines(now: NIODeadline) {
         guard let context else { return }
         if headTimeout.deadline < now || writeStallDeadline < now {
-            context.close(promise: nil)
+            Self.flushAndClose(context)
             return
         }
         if case .forwarding(let exchange) = state {
             if exchange.bodyDeadline < now {
-                context.close(promise: nil)
+                Self.flushAndClose(context)
             } else if exchange.responseDeadline < now && !exchange.responseHeadSent && exchange.connection != nil {
                 failBeforeHead(exchange, kind: .timeout)
             }

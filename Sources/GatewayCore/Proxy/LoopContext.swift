@@ -7,6 +7,7 @@ final class LoopContext {
     let tokens: VerifiedTokenCache
     let requestIDs = RequestIDGenerator()
     let observer: LoopObserver
+    let flushes: FlushBatch
     /// Open client connections: for the deadline sweep and for shutdown.
     var connections: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeper: RepeatedTask?
@@ -17,6 +18,7 @@ final class LoopContext {
             eventLoop: eventLoop, connectTimeout: .milliseconds(configuration.upstreamConnectTimeoutMilliseconds))
         tokens = VerifiedTokenCache(capacity: 4096)
         self.observer = observer
+        flushes = FlushBatch(eventLoop: eventLoop)
     }
 
     /// Checks every connection's deadlines at `interval`: one timer per loop instead of several
