@@ -64,6 +64,7 @@ enum HeaderNames {
     }
 
     static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
+        // Dispatch on length first: most fields are none of these and cost one switch.
         switch name.count {
         case 2: equals(name, "te")
         case 7: equals(name, "trailer") || equals(name, "upgrade")
