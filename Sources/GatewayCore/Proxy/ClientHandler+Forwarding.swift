@@ -53,7 +53,7 @@ extension ClientHandler {
         exchange.connection = connection
         connection.handler.delegate = self
         connection.handler.resumeReading()
-        connection.decoder.expectResponse(to: exchange.clientHead.method)
+        connection.handler.decoder.expectResponse(to: exchange.clientHead.method)
         let channel = connection.channel
         channel.write(exchange.upstreamHead, promise: nil)
         for part in exchange.pending { channel.write(part, promise: nil) }

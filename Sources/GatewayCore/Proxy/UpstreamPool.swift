@@ -6,20 +6,13 @@ import NIOPosix
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
-    let decoder: UpstreamResponseParser
-    let upstream: UpstreamURL
     let service: Service
     /// A reused connection may have been closed by the upstream meanwhile; such a failure is retried.
     var isReused = false
 
-    init(
-        channel: any Channel, handler: UpstreamHandler, decoder: UpstreamResponseParser, upstream: UpstreamURL,
-        service: Service
-    ) {
+    init(channel: any Channel, handler: UpstreamHandler, service: Service) {
         self.channel = channel
         self.handler = handler
-        self.decoder = decoder
-        self.upstream = upstream
         self.service = service
     }
 }
@@ -73,9 +66,7 @@ final class UpstreamPool {
             .flatMapThrowing { channel in
                 let sync = channel.pipeline.syncOperations
                 let handler = try sync.handler(type: UpstreamHandler.self)
-                let decoder = handler.decoder
-                return UpstreamConnection(
-                    channel: channel, handler: handler, decoder: decoder, upstream: upstream, service: service)
+                return UpstreamConnection(channel: channel, handler: handler, service: service)
             }
     }
 
