@@ -64,15 +64,21 @@ extension ClientHandler {
         clientNeedsFlush = false
         if let last { context.write(wrapOutboundOut(last), promise: nil) }
         if close {
-            let channel = context.channel
-            let promise = context.eventLoop.makePromise(of: Void.self)
-            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
-            // An empty write carries the promise: it completes once everything before it is out.
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(capacity: 0)), promise: promise)
-            context.flush()
+            closeAfterWrites(context)
         } else {
             loop.flushes.flushLater(context.channel)
         }
+    }
+
+    /// Closes once everything written so far is on the wire: the way a connection ends after a
+    /// complete response (flushes otherwise wait for the end of the tick, see `FlushBatch`).
+    func closeAfterWrites(_ context: ChannelHandlerContext) {
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        // An empty write carries the promise: it completes once everything before it is out.
+        context.write(wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
+        context.flush()
     }
 
     /// Answers a request the parser refused (no head to read Origin or the method from) and closes.

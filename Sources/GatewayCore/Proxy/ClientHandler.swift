@@ -123,8 +123,8 @@ final class ClientHandler: ChannelDuplexHandler {
         }
     }
 
-    /// Closes the client connection after writing out what is queued: flushes wait for the end of
-    /// the tick (`FlushBatch`), and a close before that would drop a finished response.
+    /// Ends the connection now (an error, a timeout, a cut response): what is queued is flushed
+    /// first, so a cut response still carries what arrived; what the socket cannot take is dropped.
     static func flushAndClose(_ context: ChannelHandlerContext) {
         context.flush()
         context.close(promise: nil)
@@ -135,7 +135,7 @@ final class ClientHandler: ChannelDuplexHandler {
         state = .idle
         if isDraining {
             state = .closed
-            context.map(Self.flushAndClose)
+            context.map(closeAfterWrites)
             return
         }
         headTimeout.exchangeFinished()
@@ -182,7 +182,7 @@ final class ClientHandler: ChannelDuplexHandler {
         isDraining = true
         if case .idle = state, queued.isEmpty {
             state = .closed
-            Self.flushAndClose(context)
+            closeAfterWrites(context)
         }
     }
 
