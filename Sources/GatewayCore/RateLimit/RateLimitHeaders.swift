@@ -18,7 +18,8 @@ public struct RateLimitHeaders: Sendable {
     /// `"burst";r=<remaining>;t=<seconds until full>`
     public func current(_ decision: RateLimitDecision) -> String {
         // Written digit by digit into one allocation: this runs for every proxied response.
-        String(unsafeUninitializedCapacity: 48) { buffer in
+        // 64 bytes: the prefix and separator (13) and two Int64s of up to 19 digits each (51).
+        String(unsafeUninitializedCapacity: 64) { buffer in
             var i = 0
             func put(_ text: StaticString) {
                 for k in 0..<text.utf8CodeUnitCount {

@@ -217,6 +217,13 @@ struct RateLimitHeadersTests {
         #expect(values.current == #""burst";r=9;t=1"#)
     }
 
+    @Test func currentFitsTheLargestValues() {
+        // 10 + 19 + 3 + 19 bytes: the longest value RATE_LIMIT_BURST can lead to.
+        let decision = RateLimitDecision(
+            allowed: true, limit: .max, remaining: .max, retryAfterSeconds: 1, resetSeconds: .max)
+        #expect(RateLimitHeaders(burst: .max, perMinute: 1).current(decision) == "\"burst\";r=\(Int64.max);t=\(Int64.max)")
+    }
+
     @Test func windowRoundsUpAndNeverOverflows() {
         #expect(RateLimitHeaders(burst: 1, perMinute: 7).policy == #""burst";q=1;w=9"#)
         #expect(RateLimitHeaders(burst: 10, perMinute: 6_000_000_000).policy == #""burst";q=10;w=1"#)
