@@ -20,8 +20,8 @@ public final class VerifiedTokenCache {
     private var entries: [Substring: Claims] = [:]
     public let capacity: Int
     /// The last token served: keep-alive clients repeat theirs, and comparing bytes is cheaper
-    /// than hashing them.
-    private var last: (token: [UInt8], claims: Claims)?
+    /// than hashing them. Its token is the dictionary's own key, so remembering it allocates nothing.
+    private var last: (token: Substring, claims: Claims)?
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -35,20 +35,21 @@ public final class VerifiedTokenCache {
             if now < last.claims.expiresAt { return last.claims }
             self.last = nil
         }
-        guard let claims = entries[token] else { return nil }
+        guard let index = entries.index(forKey: token) else { return nil }
+        let (key, claims) = entries[index]
         guard now < claims.expiresAt else {
-            entries[token] = nil
+            entries.remove(at: index)
             return nil
         }
-        last = (Array(token.utf8), claims)
+        last = (key, claims)
         return claims
     }
 
-    private static func sameBytes(_ token: Substring, _ bytes: [UInt8]) -> Bool {
-        guard token.utf8.count == bytes.count, !bytes.isEmpty else { return false }
-        return token.utf8.withContiguousStorageIfAvailable { a in
-            bytes.withUnsafeBufferPointer { b in memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
-        } ?? token.utf8.elementsEqual(bytes)
+    private static func sameBytes(_ a: Substring, _ b: Substring) -> Bool {
+        guard a.utf8.count == b.utf8.count, !b.isEmpty else { return false }
+        return a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0 }
+        }.flatMap { $0 } ?? a.utf8.elementsEqual(b.utf8)
     }
 
     public func insert(_ token: Substring, _ claims: Claims) {
@@ -58,7 +59,8 @@ public final class VerifiedTokenCache {
         }
         // A fresh string of just the token, so the entry does not keep the
         // whole request header alive.
-        entries[Substring(String(token))] = claims
-        last = (Array(token.utf8), claims)
+        let key = Substring(String(token))
+        entries[key] = claims
+        last = (key, claims)
     }
 }
