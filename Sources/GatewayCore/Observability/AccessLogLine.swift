@@ -87,7 +87,8 @@ struct AccessLogLine {
         out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// The path cut to 1 KiB (paths are ASCII: hygiene refused every other byte).
+    /// The path cut to 1 KiB (paths are ASCII: NIO's parser refuses other raw bytes, and such
+    /// requests are logged with path `-`; a cut never splits a character).
     static func cut(_ path: Substring) -> Substring {
         guard path.utf8.count > maxPathBytes else { return path }
         return Substring(path.utf8.prefix(maxPathBytes))
@@ -95,15 +96,22 @@ struct AccessLogLine {
 
     private static let hex = Array("0123456789abcdef".utf8)
 
-    /// A JSON string from a Swift string's UTF-8 (so always valid): ASCII controls become
-    /// `\u00XX`; other characters pass as they are (user ids are checked free of C1 controls).
+    /// A JSON string: ASCII text without `"`, `\\` or controls (ids, paths, routes) is copied as it
+    /// is; anything else goes through `JSONEscaping`, the one set of JSON rules of the gateway.
     static func appendJSONString(_ text: some StringProtocol, to out: inout [UInt8]) {
-        withBytes(text) { appendEscaped($0, to: &out, json: true) }
+        withBytes(text) { bytes in
+            if appendPlain(bytes, to: &out, allowHigh: false) { return }
+            var escaped = ""
+            JSONEscaping.appendQuoted(text, to: &escaped)
+            out.append(contentsOf: escaped.utf8)
+        }
     }
 
     /// Text-format quoting: bytes outside 0x20–0x7E as `\xNN`, `"` and `\` escaped.
     static func appendQuoted(_ text: some StringProtocol, to out: inout [UInt8]) {
-        withBytes(text) { appendEscaped($0, to: &out, json: false) }
+        withBytes(text) { bytes in
+            if !appendPlain(bytes, to: &out, allowHigh: false) { appendTextEscaped(bytes, to: &out) }
+        }
     }
 
     private static func withBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
@@ -117,32 +125,30 @@ struct AccessLogLine {
         }
     }
 
+    /// The common case, one bulk copy between quotes: false (and nothing written) when some byte
+    /// needs escaping.
+    @inline(__always)
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], allowHigh: Bool) -> Bool {
+        guard ByteScan.isPlainText(UnsafeRawBufferPointer(bytes), allowHigh: allowHigh) else { return false }
+        out.append(UInt8(ascii: "\""))
+        out.append(contentsOf: bytes)
+        out.append(UInt8(ascii: "\""))
+        return true
+    }
+
     /// Copies runs that need no escaping in bulk; only the rare byte that does is written alone.
-    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], json: Bool) {
-        // Fast path: nothing to escape (ids, user names, ordinary paths) — one bulk copy.
-        if ByteScan.isPlainText(UnsafeRawBufferPointer(bytes), allowHigh: json) {
-            out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: bytes)
-            out.append(UInt8(ascii: "\""))
-            return
-        }
+    private static func appendTextEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var start = 0
         for i in 0..<bytes.count {
             let byte = bytes[i]
-            let plain = (byte >= 0x20 && byte <= 0x7E) || (json && byte >= 0x80)
-            if plain && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
+            if byte >= 0x20 && byte <= 0x7E && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") { continue }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
             start = i + 1
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
-            default:
-                if json {
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                } else {
-                    out.append(contentsOf: [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                }
+            default: out.append(contentsOf: [0x5C, 0x78, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))

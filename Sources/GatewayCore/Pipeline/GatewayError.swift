@@ -56,7 +56,7 @@ public struct GatewayError: Error, Sendable {
     }
 }
 
-/// JSON string escaping shared by error bodies and the access log.
+/// JSON string escaping shared by error bodies, minted tokens, the log handler and the access log.
 public enum JSONEscaping {
     public static func appendQuoted(_ text: some StringProtocol, to out: inout String) {
         out += "\""
