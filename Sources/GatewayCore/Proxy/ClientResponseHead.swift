@@ -27,8 +27,11 @@ enum ClientResponseHead {
         var own: [(String, String)] = []
         own.reserveCapacity(8)
         let mergesVary = context.cors.variesByOrigin
-        // A rewritten Location grows by at most the public prefix.
-        let maxBytes = head.fields.readableBytes + context.match.publicPrefix.utf8.count
+        // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`), and a
+        // rewritten Location by at most the public prefix.
+        let maxBytes =
+            head.fields.readableBytes + 2 * head.fieldLines
+            + head.locationLines * context.match.publicPrefix.utf8.count
         head.fields.withUnsafeReadableBytes { raw in
             HeadSerializer.write(into: &buffer, maxBytes: maxBytes) { cursor in
                 UpstreamResponseHead.forEachField(in: raw) { name, value in

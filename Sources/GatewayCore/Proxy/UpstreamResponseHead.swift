@@ -13,6 +13,10 @@ struct UpstreamResponseHead {
     var contentLength: Int?
     /// The field lines, each ending in LF (CRLF or a bare LF), without the blank line.
     var fields: ByteBuffer
+    /// How many field lines `fields` holds, and how many of them are Location (which a rewrite can
+    /// lengthen): together they bound the bytes the fields take when written back.
+    var fieldLines: Int
+    var locationLines: Int
     /// Names the upstream's Connection header lists besides close and keep-alive, lower-cased.
     var connectionNamed: [String]
 

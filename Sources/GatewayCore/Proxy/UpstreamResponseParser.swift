@@ -196,6 +196,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         var close = false
         var keepAliveToken = false
         var named: [String] = []
+        var lines = 0
+        var locations = 0
         var start = fieldsStart
         while start < fieldsEnd {
             var end = ByteScan.index(of: 0x0A, in: raw, from: start, to: raw.count)!
@@ -223,6 +225,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
                     guard !chunked else { throw UpstreamResponseError("chunked is not the last coding") }
                     if HeaderNames.equals(token, "chunked") { chunked = true } else { otherCoding = true }
                 }
+            case 8 where HeaderNames.equals(name, "location"):
+                locations += 1
             case 10 where HeaderNames.equals(name, "connection"):
                 try forEachToken(value) { token in
                     if HeaderNames.equals(token, "close") {
@@ -236,6 +240,7 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
             default:
                 break
             }
+            lines += 1
             start = next
         }
         // A coding after chunked makes the length unknowable: read until close (RFC 9112 §6.3).
@@ -245,7 +250,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
             head: UpstreamResponseHead(
                 status: HTTPResponseStatus(statusCode: code), isHTTP10: isHTTP10,
                 keepAlive: !close && (!isHTTP10 || keepAliveToken),
-                contentLength: (chunked || otherCoding) ? nil : contentLength, fields: fields, connectionNamed: named),
+                contentLength: (chunked || otherCoding) ? nil : contentLength, fields: fields, fieldLines: lines, locationLines: locations,
+                connectionNamed: named),
             chunked: chunked, otherTransferCoding: otherCoding)
     }
 

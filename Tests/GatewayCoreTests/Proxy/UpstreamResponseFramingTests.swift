@@ -73,6 +73,15 @@ import Testing
         #expect(head.contains("X-Name: caf\u{E9}  au  lait\r\n"))
     }
 
+    @Test("many short fields, each written back longer (CRLF, a space), all reach the client", arguments: [1290, 2600, 5300])
+    func manyShortFieldsAreCopiedWhole(count: Int) async throws {
+        let response = try await Self.fetch(
+            "HTTP/1.1 200 OK\r\n" + String(repeating: "X-A:1\n", count: count) + "Content-Length: 2\n\nok")
+        #expect(response.status == 200)
+        #expect(response.headers(named: "X-A").count == count)
+        #expect(response.bodyString == "ok")
+    }
+
     @Test(
         "an ambiguous or malformed response head is a 502, never a guess",
         arguments: [
