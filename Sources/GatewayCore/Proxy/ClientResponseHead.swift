@@ -35,6 +35,12 @@ enum ClientResponseHead {
         head.fields.withUnsafeReadableBytes { raw in
             HeadSerializer.write(into: &buffer, maxBytes: maxBytes) { cursor in
                 UpstreamResponseHead.forEachField(in: raw) { name, value in
+                    // Fields the upstream's Connection header names are hop-by-hop, whatever they are.
+                    if !head.connectionNamed.isEmpty
+                        && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
+                    {
+                        return
+                    }
                     switch name[0] | 0x20 {
                     case UInt8(ascii: "v"):
                         if mergesVary && HeaderNames.equals(name, "vary") {
@@ -59,11 +65,6 @@ enum ClientResponseHead {
                     default: break
                     }
                     if HeaderNames.isHopByHop(name) { return }
-                    if !head.connectionNamed.isEmpty
-                        && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
-                    {
-                        return
-                    }
                     cursor.field(name, value)
                 }
             }

@@ -146,6 +146,19 @@ import Testing
         }
     }
 
+    @Test func fieldsTheUpstreamConnectionNamesAreRemovedEvenWhenRewritten() async throws {
+        // Location is otherwise rewritten and passed on; named in Connection it is hop-by-hop.
+        let plan = UpstreamPlan.respond(
+            status: 302, headers: [("Connection", "Location"), ("Location", "/conversations/9"), ("X-Visible", "v")])
+        try await CoreProxy.run(handler: { _ in plan }) { gateway, _ in
+            let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
+            #expect(response.status == 302)
+            #expect(response.header("Location") == nil)
+            #expect(response.headers(named: "Connection").allSatisfy { !$0.lowercased().contains("location") })
+            #expect(response.header("X-Visible") == "v")
+        }
+    }
+
     @Test func upgradeRequestIsForwardedWithoutUpgrade() async throws {
         try await CoreProxy.run { gateway, upstream in
             let response = try await gateway.fetch(
