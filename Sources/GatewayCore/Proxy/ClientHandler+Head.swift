@@ -7,6 +7,7 @@ extension ClientHandler {
         let started = NIODeadline.now()
         let facts = RequestHeadFacts(head.headers)
         let requestID = RequestIDGenerator.acceptable(facts.requestIDs) ?? loop.requestIDs.next()
+        bodyDeadline = facts.hasBody ? started + shared.progressTimeout : .distantFuture
         let decision = shared.pipeline.decide(
             head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
             monotonic: Double(started.uptimeNanoseconds) / 1e9)

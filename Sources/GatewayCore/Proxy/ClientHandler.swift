@@ -42,6 +42,9 @@ final class ClientHandler: ChannelDuplexHandler {
     private var isDrainingQueue = false
     var isDraining = false
     var writeStallDeadline = NIODeadline.distantFuture
+    /// The request body must make progress by then (SPEC §10), whether it is forwarded or, after a
+    /// local answer, drained: set at a head that announces a body, renewed by each body part.
+    var bodyDeadline = NIODeadline.distantFuture
 
     init(shared: GatewayShared, loop: LoopContext, headTimeout: HeadTimeoutHandler) {
         self.shared = shared
@@ -101,15 +104,15 @@ final class ClientHandler: ChannelDuplexHandler {
                 break
             }
         case .body(let buffer):
+            bodyDeadline = .now() + shared.progressTimeout
             guard case .forwarding(let exchange) = state else { return }
             exchange.sentBodyBytes = true
-            exchange.bodyDeadline = .now() + shared.progressTimeout
             sendUpstream(body: buffer, exchange)
         case .end:
+            bodyDeadline = .distantFuture
             switch state {
             case .forwarding(let exchange):
                 exchange.requestEnded = true
-                exchange.bodyDeadline = .distantFuture
                 if exchange.connection != nil && !exchange.responseHeadSent {
                     exchange.responseDeadline = .now() + shared.responseTimeout
                 }
@@ -252,16 +255,14 @@ final class ClientHandler: ChannelDuplexHandler {
     /// Called by the loop's sweeper: enforces every client-side and upstream-response deadline.
     func checkDeadlines(now: NIODeadline) {
         guard let context else { return }
-        if headTimeout.deadline < now || writeStallDeadline < now {
+        if headTimeout.deadline < now || writeStallDeadline < now || bodyDeadline < now {
             Self.flushAndClose(context)
             return
         }
-        if case .forwarding(let exchange) = state {
-            if exchange.bodyDeadline < now {
-                Self.flushAndClose(context)
-            } else if exchange.responseDeadline < now && !exchange.responseHeadSent && exchange.connection != nil {
-                failBeforeHead(exchange, kind: .timeout)
-            }
+        if case .forwarding(let exchange) = state, exchange.responseDeadline < now, !exchange.responseHeadSent,
+            exchange.connection != nil
+        {
+            failBeforeHead(exchange, kind: .timeout)
         }
     }
 }

@@ -31,8 +31,6 @@ final class Exchange {
     var retried = false
     /// No upstream response head by then: 504.
     var responseDeadline = NIODeadline.distantFuture
-    /// No request-body progress by then: the client connection is closed.
-    var bodyDeadline = NIODeadline.distantFuture
 
     init(
         clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamChunked: Bool, plan: ForwardPlan,
@@ -50,7 +48,6 @@ final class Exchange {
 
     func cancelTimers() {
         responseDeadline = .distantFuture
-        bodyDeadline = .distantFuture
     }
 }
 

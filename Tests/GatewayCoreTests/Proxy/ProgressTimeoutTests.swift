@@ -15,4 +15,16 @@ import Testing
             #expect(await client.isClosed(within: .seconds(5)))
         }
     }
+
+    @Test(
+        "an upload whose first body byte never comes is cut off too, forwarded or answered locally",
+        arguments: ["/api/v1/conversations", "/api/v1/no-such-route"])
+    func uploadThatNeverStartsIsCutOff(path: String) async throws {
+        try await CoreProxy.run(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
+            let client = try await RawHTTPClient.connect(port: gateway.port)
+            try await client.send(
+                RawHTTPClient.request("POST", path, headers: [CoreProxy.auth, ("Content-Length", "10")]))
+            #expect(await client.isClosed(within: .seconds(5)))
+        }
+    }
 }
