@@ -53,6 +53,21 @@ import Testing
         }
     }
 
+    /// SPEC §12: UPSTREAM_RESPONSE_TIMEOUT_MS is the wait for the head; a stream may last longer.
+    @Test func streamOutlivesTheResponseTimeout() async throws {
+        try await CoreProxy.run(
+            handler: { _ in .events(count: 5, interval: .milliseconds(200)) },
+            configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }
+        ) { gateway, _ in
+            let client = try await RawHTTPClient.connect(port: gateway.port)
+            try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
+            #expect(try await client.readHead().status == 200)
+            let events = try await client.readAllEvents()
+            #expect(events.map(\.id) == ["1", "2", "3", "4", "5"])
+            await client.close()
+        }
+    }
+
     @Test func clientDisconnectClosesTheUpstreamConnection() async throws {
         try await CoreProxy.run(handler: { _ in .events(count: 1000, interval: .milliseconds(50)) }) { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
