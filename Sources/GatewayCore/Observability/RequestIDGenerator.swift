@@ -10,9 +10,9 @@ final class RequestIDGenerator {
         state = (system.next(), system.next(), system.next(), system.next() | 1)
     }
 
-    /// The client's `X-Request-ID` when it occurs once and is 1–128 visible ASCII characters.
-    static func acceptable(_ values: [String]) -> String? {
-        guard values.count == 1, let value = values.first else { return nil }
+    /// The client's `X-Request-ID` (given when it occurs once) if it is 1–128 visible ASCII characters.
+    static func acceptable(_ value: String?) -> String? {
+        guard let value else { return nil }
         let bytes = value.utf8
         guard (1...128).contains(bytes.count), bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return nil }
         return value

@@ -6,26 +6,18 @@ import NIOHTTP1
 /// chunk sizes; these are the cases it accepts.
 enum FramingRules {
     static func violation(in facts: RequestHeadFacts) -> HygieneViolation? {
-        let lengths = facts.contentLengths
-        let encodings = facts.transferEncodings
-        if !lengths.isEmpty && !encodings.isEmpty { return .bothLengths }
-        if !encodings.isEmpty {
+        let length = facts.contentLength
+        let encoding = facts.transferEncoding
+        if !length.isEmpty && !encoding.isEmpty { return .bothLengths }
+        if !encoding.isEmpty {
             // "gzip, chunked" on one line counts as two codings.
-            guard encodings.count == 1, HeaderNames.equals(encodings[0].trimmingASCIISpacesString(), "chunked")
+            guard let value = encoding.single, HeaderNames.equals(String(Substring(value).trimmingASCIISpaces()), "chunked")
             else { return .badTransferEncoding }
         }
-        if !lengths.isEmpty {
-            guard lengths.count == 1, !lengths[0].isEmpty,
-                lengths[0].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
+        if !length.isEmpty {
+            guard let value = length.single, !value.isEmpty, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 })
             else { return .badContentLength }
         }
         return nil
-    }
-}
-
-extension String {
-    func trimmingASCIISpacesString() -> String {
-        let trimmed = Substring(self).trimmingASCIISpaces()
-        return trimmed.count == count ? self : String(trimmed)
     }
 }

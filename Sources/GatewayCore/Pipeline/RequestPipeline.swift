@@ -67,7 +67,7 @@ public final class RequestPipeline: Sendable {
         case .success(let t): target = t
         case .failure(let violation): return fail(GatewayError(.badRequest, violation.rawValue))
         }
-        guard HostHeaderRule.isValid(facts.hosts) else {
+        guard let host = facts.host.single, HostHeaderRule.isValid(host) else {
             return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
         if head.method == .TRACE || head.method == .CONNECT {

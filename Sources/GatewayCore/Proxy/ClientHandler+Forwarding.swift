@@ -16,7 +16,7 @@ extension ClientHandler {
             clientHead: head,
             upstreamHead: HeadSerializer.request(
                 method: head.method, uri: plan.upstreamURI, headers: fields, allocator: allocator),
-            upstreamChunked: !facts.transferEncodings.isEmpty, plan: plan, requestID: requestID, started: started,
+            upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan, requestID: requestID, started: started,
             origin: facts.origin)
         state = .forwarding(exchange)
         loop.observer.requestStarted()

@@ -6,7 +6,7 @@ extension ClientHandler {
     func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         let started = NIODeadline.now()
         let facts = RequestHeadFacts(head.headers)
-        let requestID = RequestIDGenerator.acceptable(facts.requestIDs) ?? loop.requestIDs.next()
+        let requestID = RequestIDGenerator.acceptable(facts.requestID.single) ?? loop.requestIDs.next()
         bodyDeadline = facts.hasBody ? started + shared.progressTimeout : .distantFuture
         let decision = shared.pipeline.decide(
             head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),

@@ -97,11 +97,6 @@ private struct DotSegmentScanner {
 
 /// Host header rule of SPEC §10: present once, `host[:port]`.
 public enum HostHeaderRule {
-    public static func isValid(_ values: some Collection<String>) -> Bool {
-        guard values.count == 1, let value = values.first else { return false }
-        return isValid(value)
-    }
-
     public static func isValid(_ value: String) -> Bool {
         var value = value
         return value.withUTF8 { isValid(bytes: $0) }
