@@ -38,13 +38,18 @@ public struct CORSPolicy: Sendable {
     /// Merges `Origin` into the Vary header(s) already in `headers`, into one field.
     public func applyVary(to headers: inout [(String, String)]) {
         guard variesByOrigin else { return }
+        // Usually there is no Vary yet (local answers, most upstream responses): one append.
+        guard headers.contains(where: { HeaderNames.equals($0.0, "vary") }) else {
+            headers.append(("Vary", "Origin"))
+            return
+        }
         var values: [Substring] = []
         headers.removeAll { name, value in
-            guard name.utf8.count == 4, name.lowercased() == "vary" else { return false }
+            guard HeaderNames.equals(name, "vary") else { return false }
             values += value.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
             return true
         }
-        if !values.contains(where: { $0 == "*" || $0.lowercased() == "origin" }) { values.append("Origin") }
+        if !values.contains(where: { $0 == "*" || HeaderNames.equals(String($0), "origin") }) { values.append("Origin") }
         headers.append(("Vary", values.joined(separator: ", ")))
     }
 }
