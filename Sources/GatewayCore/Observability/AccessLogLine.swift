@@ -9,20 +9,20 @@ struct AccessLogLine {
     /// The last client address and its text: consecutive lines mostly share it.
     private var lastClient: (IPAddress, [UInt8])?
 
-    /// `,"route":"…","service":"…"` per route: the same few strings on every line.
+    /// `,"route":"…","service":"…"` per route (key -1: no route): the same few strings on every
+    /// line. A pattern always comes with its route index, and a route with its service.
     private var routeFragments: [Int: [UInt8]] = [:]
 
     private mutating func routeFragment(_ audit: RequestAudit) -> [UInt8] {
-        let cacheable = audit.routeIndex != nil || audit.routePattern == nil
         let key = audit.routeIndex ?? -1
-        if cacheable, let fragment = routeFragments[key] { return fragment }
+        if let fragment = routeFragments[key] { return fragment }
         var fragment: [UInt8] = []
         Self.put(#","route":"#, &fragment)
         Self.appendJSONString(audit.routePattern ?? "unmatched", to: &fragment)
         Self.put(#","service":""#, &fragment)
         fragment.append(contentsOf: (audit.service?.rawValue ?? "gateway").utf8)
         fragment.append(UInt8(ascii: "\""))
-        if cacheable { routeFragments[key] = fragment }
+        routeFragments[key] = fragment
         return fragment
     }
 
