@@ -59,7 +59,9 @@ import Testing
     }
 
     @Test func shutdownDrainsInFlightRequest() async throws {
-        let upstream = try await TestUpstream.start { _ in .delayHead(.milliseconds(500), then: .text("finished")) }
+        // The head must come after shutdown has told the connection to drain (microseconds when
+        // idle; on a loaded CI machine 500 ms was once not enough), and well within the 5 s grace.
+        let upstream = try await TestUpstream.start { _ in .delayHead(.seconds(2), then: .text("finished")) }
         let gateway = try await TestGateway.start(upstream: upstream.url)
         let client = try await RawHTTPClient.connect(port: gateway.port)
         try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth]))
