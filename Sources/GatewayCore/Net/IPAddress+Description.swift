@@ -8,64 +8,31 @@ extension IPAddress: CustomStringConvertible {
     /// keys) goes through here, so equal addresses always print equal.
     public var description: String {
         // 45 bytes fit the longest form, `ffff:…:ffff:255.255.255.255`.
-        String(unsafeUninitializedCapacity: 45) { buffer in
-            var writer = ASCIIWriter(buffer: buffer)
+        String(estimate: 45) { writer in
             switch self {
             case .v4(let value):
                 writer.writeIPv4(value)
             case .v6(let high, let low):
                 writer.writeIPv6(high: high, low: low)
             }
-            return writer.count
         }
     }
 }
 
-/// Appends ASCII into a fixed buffer; the caller sizes it for the worst case.
-private struct ASCIIWriter {
-    let buffer: UnsafeMutableBufferPointer<UInt8>
-    var count = 0
-
-    init(buffer: UnsafeMutableBufferPointer<UInt8>) {
-        self.buffer = buffer
-    }
-
-    mutating func write(_ byte: UInt8) {
-        buffer[count] = byte
-        count += 1
-    }
-
-    mutating func writeDecimal(_ value: UInt32) {
-        if value >= 100 { write(UInt8(ascii: "0") + UInt8(value / 100)) }
-        if value >= 10 { write(UInt8(ascii: "0") + UInt8(value / 10 % 10)) }
-        write(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
-    mutating func writeHex(_ value: UInt16) {
-        let digits: StaticString = "0123456789abcdef"
-        var started = false
-        for shift in stride(from: 12, through: 0, by: -4) {
-            let nibble = Int(value >> UInt16(shift) & 0xF)
-            if nibble != 0 || started || shift == 0 {
-                write(digits.utf8Start[nibble])
-                started = true
-            }
-        }
-    }
-
+fileprivate extension ByteWriter {
     mutating func writeIPv4(_ value: UInt32) {
-        writeDecimal(value >> 24)
-        write(UInt8(ascii: "."))
-        writeDecimal(value >> 16 & 0xFF)
-        write(UInt8(ascii: "."))
-        writeDecimal(value >> 8 & 0xFF)
-        write(UInt8(ascii: "."))
-        writeDecimal(value & 0xFF)
+        putDecimal(UInt64(value >> 24))
+        put(UInt8(ascii: "."))
+        putDecimal(UInt64(value >> 16 & 0xFF))
+        put(UInt8(ascii: "."))
+        putDecimal(UInt64(value >> 8 & 0xFF))
+        put(UInt8(ascii: "."))
+        putDecimal(UInt64(value & 0xFF))
     }
 
     mutating func writeIPv6(high: UInt64, low: UInt64) {
         if high == 0, low >> 32 == 0xFFFF {
-            for byte in "::ffff:".utf8 { write(byte) }
+            put("::ffff:")
             writeIPv4(UInt32(truncatingIfNeeded: low))
             return
         }
@@ -91,15 +58,15 @@ private struct ASCIIWriter {
         var index = 0
         while index < 8 {
             if index == bestStart {
-                write(UInt8(ascii: ":"))
-                write(UInt8(ascii: ":"))
+                put(UInt8(ascii: ":"))
+                put(UInt8(ascii: ":"))
                 index += bestLength
                 continue
             }
             if index > 0, index != bestStart + bestLength || bestStart < 0 {
-                write(UInt8(ascii: ":"))
+                put(UInt8(ascii: ":"))
             }
-            writeHex(group(index))
+            putHex(UInt64(group(index)))
             index += 1
         }
     }

@@ -21,25 +21,16 @@ final class RequestIDGenerator {
     func next() -> String {
         let high = (nextRandom() & ~0xF000) | 0x4000  // version 4
         let low = (nextRandom() & ~(0xC << 60)) | (0x8 << 60)  // RFC 4122 variant
-        return String(unsafeUninitializedCapacity: 36) { buffer in
-            let hex = Array("0123456789abcdef".utf8)
-            var i = 0
-            func put(_ word: UInt64, nibbles: ClosedRange<Int>) {
-                for n in nibbles.reversed() {
-                    buffer[i] = hex[Int((word >> UInt64(n * 4)) & 0xF)]
-                    i += 1
-                }
-            }
-            put(high >> 32, nibbles: 0...7)
-            buffer[i] = UInt8(ascii: "-"); i += 1
-            put(high >> 16, nibbles: 0...3)
-            buffer[i] = UInt8(ascii: "-"); i += 1
-            put(high, nibbles: 0...3)
-            buffer[i] = UInt8(ascii: "-"); i += 1
-            put(low >> 48, nibbles: 0...3)
-            buffer[i] = UInt8(ascii: "-"); i += 1
-            put(low, nibbles: 0...11)
-            return i
+        return String(estimate: 36) { writer in
+            writer.putHex(high >> 32, digits: 8)
+            writer.put(UInt8(ascii: "-"))
+            writer.putHex(high >> 16, digits: 4)
+            writer.put(UInt8(ascii: "-"))
+            writer.putHex(high, digits: 4)
+            writer.put(UInt8(ascii: "-"))
+            writer.putHex(low >> 48, digits: 4)
+            writer.put(UInt8(ascii: "-"))
+            writer.putHex(low, digits: 12)
         }
     }
 

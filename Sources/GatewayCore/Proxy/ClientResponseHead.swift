@@ -2,6 +2,10 @@ import NIOCore
 import NIOHTTP1
 
 /// Builds the head sent to the client from the upstream's (SPEC §4, §10), in one pass.
+///
+/// Upstream values are bytes (SPEC §10): they are copied as received, never decoded, so obs-text
+/// (0x80–0xFF) reaches the client unchanged and a rewritten Location differs from the upstream's
+/// in its prefix only.
 enum ClientResponseHead {
     struct Context {
         var requestID: String
@@ -20,55 +24,8 @@ enum ClientResponseHead {
         from head: UpstreamResponseHead, version: HTTPVersion, context: Context, framing: (String, String)?,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        var buffer = allocator.buffer(
-            capacity: HeadSerializer.statusLineSize(head.status) + head.fields.readableBytes + 384)
-        HeadSerializer.writeStatusLine(version: version, status: head.status, into: &buffer)
-        // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary.
         var own: [(String, String)] = []
         own.reserveCapacity(8)
-        let mergesVary = context.cors.variesByOrigin
-        // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`), and a
-        // rewritten Location by at most the public prefix.
-        let maxBytes =
-            head.fields.readableBytes + 2 * head.fieldLines
-            + head.locationLines * context.match.publicPrefix.utf8.count
-        head.fields.withUnsafeReadableBytes { raw in
-            HeadSerializer.write(into: &buffer, maxBytes: maxBytes) { cursor in
-                UpstreamResponseHead.forEachField(in: raw) { name, value in
-                    // Fields the upstream's Connection header names are hop-by-hop, whatever they are.
-                    if !head.connectionNamed.isEmpty
-                        && head.connectionNamed.contains(where: { $0.utf8.elementsEqual(name.lazy.map { $0 | 0x20 }) })
-                    {
-                        return
-                    }
-                    switch name[0] | 0x20 {
-                    case UInt8(ascii: "v"):
-                        if mergesVary && HeaderNames.equals(name, "vary") {
-                            own.append(("Vary", String(decoding: value, as: UTF8.self)))
-                            return
-                        }
-                    case UInt8(ascii: "a"):
-                        if HeaderNames.hasPrefix(name, "access-control-") { return }
-                    case UInt8(ascii: "x"):
-                        if HeaderNames.equals(name, "x-request-id") { return }
-                    case UInt8(ascii: "l"):
-                        if HeaderNames.equals(name, "location") {
-                            var location = rewriteLocation(String(decoding: value, as: UTF8.self), context: context)
-                            location.withUTF8 { cursor.field(name, UnsafeRawBufferPointer($0)) }
-                            return
-                        }
-                    case UInt8(ascii: "r"):
-                        if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { return }
-                    case UInt8(ascii: "c"):
-                        // The gateway frames the body itself (see `ResponseFraming`).
-                        if HeaderNames.equals(name, "content-length") { return }
-                    default: break
-                    }
-                    if HeaderNames.isHopByHop(name) { return }
-                    cursor.field(name, value)
-                }
-            }
-        }
         ResponseDecoration.decorate(
             &own, requestID: context.requestID, origin: context.origin, cors: context.cors,
             close: context.closeConnection)
@@ -77,24 +34,115 @@ enum ClientResponseHead {
             own.append(("RateLimit", rate.current))
         }
         if let framing { own.append(framing) }
-        HeadSerializer.writeFields(own, into: &buffer)
+        // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary.
+        let mergesVary = context.cors.variesByOrigin
+        if mergesVary { own.removeAll { HeaderNames.equals($0.0, "vary") } }
+
+        // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`) and a
+        // rewritten Location by the public prefix. An estimate only: `write` retries when short.
+        let estimate =
+            HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
+            + head.locationLines * context.match.publicPrefix.utf8.count + HeadSerializer.fieldsSize(own) + 16
+        var buffer = allocator.buffer(capacity: estimate)
+        buffer.write(estimate: estimate) { writer in
+            HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
+            var upstreamVaries = false
+            head.fields.forEach { name, value in
+                if head.isConnectionNamed(name) { return }
+                switch name[0] | 0x20 {
+                case UInt8(ascii: "v"):
+                    if mergesVary && HeaderNames.equals(name, "vary") {
+                        upstreamVaries = true
+                        return
+                    }
+                case UInt8(ascii: "a"):
+                    if HeaderNames.hasPrefix(name, "access-control-") { return }
+                case UInt8(ascii: "x"):
+                    if HeaderNames.equals(name, "x-request-id") { return }
+                case UInt8(ascii: "l"):
+                    if HeaderNames.equals(name, "location") {
+                        writeLocation(name: name, value: value, context: context, into: &writer)
+                        return
+                    }
+                case UInt8(ascii: "r"):
+                    if HeaderNames.equals(name, "ratelimit") || HeaderNames.equals(name, "ratelimit-policy") { return }
+                case UInt8(ascii: "c"):
+                    // The gateway frames the body itself (see `ResponseFraming`).
+                    if HeaderNames.equals(name, "content-length") { return }
+                default: break
+                }
+                if HeaderNames.isHopByHop(name) { return }
+                writer.field(name, value)
+            }
+            if mergesVary { writeMergedVary(upstreamVaries ? head : nil, into: &writer) }
+            HeadSerializer.writeFields(own, into: &writer)
+        }
         return buffer
     }
 
-    /// `http://upstream/base/internal-prefix/rest` (or its path alone) becomes `/public-prefix/rest`.
-    static func rewriteLocation(_ value: String, context: Context) -> String {
-        let internalBase = context.upstream.basePath + context.match.internalPrefix
-        var rest = Substring(value)
-        let origin = "http://" + context.upstream.authority
-        if rest.hasPrefix(origin) {
-            rest = rest.dropFirst(origin.count)
-        } else if !rest.hasPrefix("/") || rest.hasPrefix("//") {
-            return value
+    /// Writes `Location`, its prefix rewritten when it points under the route's internal prefix.
+    static func writeLocation(
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, context: Context, into writer: inout ByteWriter
+    ) {
+        guard let kept = locationTail(value, context: context) else {
+            writer.field(name, value)
+            return
         }
-        guard rest.hasPrefix(internalBase) else { return value }
-        let tail = rest.dropFirst(internalBase.count)
-        guard tail.isEmpty || tail.hasPrefix("/") || tail.hasPrefix("?") else { return value }
-        return String(context.match.publicPrefix) + tail
+        writer.put(name)
+        writer.put(": ")
+        writer.put(context.match.publicPrefix)
+        writer.put(UnsafeRawBufferPointer(rebasing: value[kept...]))
+        writer.put("\r\n")
+    }
+
+    /// Where the part of `value` to keep begins, when `value` is
+    /// `http://upstream/base/internal-prefix/rest` or its path alone (`/public-prefix` then
+    /// replaces what comes before); nil when the value is not the upstream's.
+    static func locationTail(_ value: UnsafeRawBufferPointer, context: Context) -> Int? {
+        var at = 0
+        func skip(_ text: String) -> Bool {
+            let n = text.utf8.count
+            guard value.count - at >= n, UnsafeRawBufferPointer(rebasing: value[at..<(at + n)]).elementsEqual(text.utf8)
+            else { return false }
+            at += n
+            return true
+        }
+        if skip("http://") {
+            guard skip(context.upstream.authority) else { return nil }
+        } else if value.isEmpty || value[0] != UInt8(ascii: "/") || (value.count > 1 && value[1] == UInt8(ascii: "/")) {
+            return nil
+        }
+        guard skip(context.upstream.basePath), skip(context.match.internalPrefix) else { return nil }
+        guard at == value.count || value[at] == UInt8(ascii: "/") || value[at] == UInt8(ascii: "?") else { return nil }
+        return at
+    }
+
+    /// One Vary field (SPEC §4): the members of the upstream's Vary fields, copied as bytes, and
+    /// `Origin` unless one of them is `Origin` or `*`.
+    static func writeMergedVary(_ head: UpstreamResponseHead?, into writer: inout ByteWriter) {
+        writer.put("Vary: ")
+        var members = 0
+        var coversOrigin = false
+        head?.fields.forEach { name, value in
+            guard HeaderNames.equals(name, "vary"), !head!.isConnectionNamed(name) else { return }
+            var start = 0
+            while start <= value.count {
+                var end = start
+                while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
+                let member = UpstreamFieldLines.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
+                if !member.isEmpty {
+                    if members > 0 { writer.put(", ") }
+                    writer.put(member)
+                    members += 1
+                    if HeaderNames.equals(member, "origin") || (member.count == 1 && member[0] == UInt8(ascii: "*")) {
+                        coversOrigin = true
+                    }
+                }
+                start = end + 1
+            }
+        }
+        if !coversOrigin { writer.put(members == 0 ? "Origin" : ", Origin") }
+        writer.put("\r\n")
     }
 }
 

@@ -63,6 +63,19 @@ enum HeaderNames {
         return true
     }
 
+    /// `name` equals `lowercased` with A–Z read as a–z and every other byte exact (names a
+    /// Connection header lists can hold any token byte, so `| 0x20` would fold `^` into `~`).
+    static func equalsIgnoringASCIICase(_ name: UnsafeRawBufferPointer, _ lowercased: [UInt8]) -> Bool {
+        guard name.count == lowercased.count else { return false }
+        for i in 0..<name.count where asciiLowercased(name[i]) != lowercased[i] { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func asciiLowercased(_ byte: UInt8) -> UInt8 {
+        byte &- 0x41 < 26 ? byte | 0x20 : byte
+    }
+
     static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
         // Dispatch on length first: most fields are none of these and cost one switch.
         switch name.count {

@@ -195,24 +195,10 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         var otherCoding = false
         var close = false
         var keepAliveToken = false
-        var named: [String] = []
-        var lines = 0
+        var named: [[UInt8]] = []
         var locations = 0
-        var start = fieldsStart
-        while start < fieldsEnd {
-            var end = ByteScan.index(of: 0x0A, in: raw, from: start, to: raw.count)!
-            let next = end + 1
-            if end > start && raw[end - 1] == 0x0D { end -= 1 }
-            guard raw[start] != 0x20 && raw[start] != 0x09 else { throw UpstreamResponseError("obs-fold in response head") }
-            var colon = start
-            while colon < end && raw[colon] != 0x3A {
-                guard ByteScan.isTokenByte(raw[colon]) else { throw UpstreamResponseError("malformed field name") }
-                colon += 1
-            }
-            guard colon < end, colon > start else { throw UpstreamResponseError("malformed field line") }
-            guard ByteScan.isFieldValue(raw, (colon + 1)..<end) else { throw UpstreamResponseError("malformed field value") }
-            let name = UnsafeRawBufferPointer(rebasing: raw[start..<colon])
-            let value = trimmed(UnsafeRawBufferPointer(rebasing: raw[(colon + 1)..<end]))
+        let fieldBytes = bytes.getSlice(at: bytes.readerIndex + fieldsStart, length: fieldsEnd - fieldsStart)!
+        let fields = try UpstreamFieldLines(validating: fieldBytes) { name, value in
             switch name.count {
             case 14 where HeaderNames.equals(name, "content-length"):
                 let length = try parseLength(value)
@@ -234,23 +220,20 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
                     } else if HeaderNames.equals(token, "keep-alive") {
                         keepAliveToken = true
                     } else {
-                        named.append(String(decoding: token, as: UTF8.self).lowercased())
+                        named.append(token.map(HeaderNames.asciiLowercased))
                     }
                 }
             default:
                 break
             }
-            lines += 1
-            start = next
         }
         // A coding after chunked makes the length unknowable: read until close (RFC 9112 §6.3).
         if otherCoding { chunked = false }
-        let fields = bytes.getSlice(at: bytes.readerIndex + fieldsStart, length: fieldsEnd - fieldsStart)!
         return ParsedHead(
             head: UpstreamResponseHead(
                 status: HTTPResponseStatus(statusCode: code), isHTTP10: isHTTP10,
                 keepAlive: !close && (!isHTTP10 || keepAliveToken),
-                contentLength: (chunked || otherCoding) ? nil : contentLength, fields: fields, fieldLines: lines, locationLines: locations,
+                contentLength: (chunked || otherCoding) ? nil : contentLength, fields: fields, locationLines: locations,
                 connectionNamed: named),
             chunked: chunked, otherTransferCoding: otherCoding)
     }
@@ -312,18 +295,10 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         while start <= value.count {
             var end = start
             while end < value.count && value[end] != 0x2C { end += 1 }
-            let token = trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
+            let token = UpstreamFieldLines.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
             if !token.isEmpty { try body(token) }
             start = end + 1
         }
-    }
-
-    private static func trimmed(_ raw: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        var a = 0
-        var b = raw.count
-        while a < b && (raw[a] == 0x20 || raw[a] == 0x09) { a += 1 }
-        while b > a && (raw[b - 1] == 0x20 || raw[b - 1] == 0x09) { b -= 1 }
-        return UnsafeRawBufferPointer(rebasing: raw[a..<b])
     }
 
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }

@@ -18,39 +18,11 @@ public struct RateLimitHeaders: Sendable {
     /// `"burst";r=<remaining>;t=<seconds until full>`
     public func current(_ decision: RateLimitDecision) -> String {
         // Written digit by digit into one allocation: this runs for every proxied response.
-        // 64 bytes: the prefix and separator (13) and two Int64s of up to 19 digits each (51).
-        String(unsafeUninitializedCapacity: 64) { buffer in
-            var i = 0
-            func put(_ text: StaticString) {
-                for k in 0..<text.utf8CodeUnitCount {
-                    buffer[i] = text.utf8Start[k]
-                    i += 1
-                }
-            }
-            func put(_ value: Int64) {
-                var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                    UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-                    (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-                var n = UInt64(max(0, value))
-                var count = 0
-                withUnsafeMutableBytes(of: &digits) { d in
-                    repeat {
-                        d[count] = UInt8(ascii: "0") + UInt8(n % 10)
-                        n /= 10
-                        count += 1
-                    } while n > 0
-                    while count > 0 {
-                        count -= 1
-                        buffer[i] = d[count]
-                        i += 1
-                    }
-                }
-            }
-            put("\"burst\";r=")
-            put(decision.remaining)
-            put(";t=")
-            put(decision.resetSeconds)
-            return i
+        String(estimate: 32) { writer in
+            writer.put("\"burst\";r=")
+            writer.putDecimal(UInt64(max(0, decision.remaining)))
+            writer.put(";t=")
+            writer.putDecimal(UInt64(max(0, decision.resetSeconds)))
         }
     }
 

@@ -93,6 +93,20 @@ struct VerifiedTokenCacheTests {
         #expect(cache.claims(for: "x abc.def.ghi".dropFirst(2), now: 0) == claims)
     }
 
+    @Test func canonicallyEquivalentTextIsAnotherToken() {
+        // `K` and U+212A KELVIN SIGN are equal as Swift strings; as tokens they are other bytes.
+        let cache = VerifiedTokenCache(capacity: 10)
+        cache.insert("abc.K.ghi", claims)
+        #expect(Substring("abc.\u{212A}.ghi") == Substring("abc.K.ghi"))
+        #expect(cache.claims(for: "abc.\u{212A}.ghi", now: 0) == nil)
+        #expect(cache.claims(for: "abc.K.ghi", now: 0) == claims)
+        // Also when the last-token fast path holds the ASCII one.
+        #expect(cache.claims(for: "abc.\u{212A}.ghi", now: 0) == nil)
+        // And the composed and decomposed forms of é are two tokens.
+        cache.insert("e\u{301}", claims)
+        #expect(cache.claims(for: "\u{E9}", now: 0) == nil)
+    }
+
     @Test func staysWithinCapacity() {
         let cache = VerifiedTokenCache(capacity: 64)
         for i in 0..<10_000 {
