@@ -126,7 +126,7 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
             next = .head
         } else if parsed.chunked {
             next = .chunkSize
-        } else if let length = head.contentLength, !parsed.otherTransferCoding {
+        } else if let length = head.contentLength {
             next = length == 0 ? .head : .length(remaining: length)
         } else {
             next = .untilClose
@@ -142,7 +142,6 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
     private struct ParsedHead {
         var head: UpstreamResponseHead
         var chunked: Bool
-        var otherTransferCoding: Bool
     }
 
     /// The next head, or nil until all of it arrived.
@@ -173,7 +172,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
     }
 
     private static func parse(head raw: UnsafeRawBufferPointer, bytes: ByteBuffer) throws -> ParsedHead {
-        // Status line: HTTP/1.x SP 3DIGIT [SP reason]
+        // Status line: HTTP/1.x SP 3DIGIT [SP reason]. `parseHead` cut `raw` after an LF that
+        // follows another LF, so an LF exists, `raw.count >= 2`, and `fieldsStart <= fieldsEnd`.
         let lineEnd = ByteScan.index(of: 0x0A, in: raw, from: 0, to: raw.count)!
         let statusEnd = lineEnd > 0 && raw[lineEnd - 1] == 0x0D ? lineEnd - 1 : lineEnd
         guard statusEnd >= 12,
@@ -192,7 +192,6 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         let fieldsEnd = raw.count - blankLength
         var contentLength: Int?
         var chunked = false
-        var otherCoding = false
         var close = false
         var keepAliveToken = false
         var named: [[UInt8]] = []
@@ -208,8 +207,13 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
                 contentLength = length
             case 17 where HeaderNames.equals(name, "transfer-encoding"):
                 try forEachToken(value) { token in
-                    guard !chunked else { throw UpstreamResponseError("chunked is not the last coding") }
-                    if HeaderNames.equals(token, "chunked") { chunked = true } else { otherCoding = true }
+                    // Only `chunked`, once: the gateway decodes no other coding, and Transfer-Encoding
+                    // is hop-by-hop, so a body in another coding could not reach the client as sent
+                    // (nginx answers 502 too). SPEC §10: a head the gateway cannot frame is a 502.
+                    guard !chunked, HeaderNames.equals(token, "chunked") else {
+                        throw UpstreamResponseError("unsupported transfer coding")
+                    }
+                    chunked = true
                 }
             case 8 where HeaderNames.equals(name, "location"):
                 locations += 1
@@ -227,15 +231,13 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
                 break
             }
         }
-        // A coding after chunked makes the length unknowable: read until close (RFC 9112 §6.3).
-        if otherCoding { chunked = false }
         return ParsedHead(
             head: UpstreamResponseHead(
                 status: HTTPResponseStatus(statusCode: code), isHTTP10: isHTTP10,
                 keepAlive: !close && (!isHTTP10 || keepAliveToken),
-                contentLength: (chunked || otherCoding) ? nil : contentLength, fields: fields, locationLines: locations,
+                contentLength: chunked ? nil : contentLength, fields: fields, locationLines: locations,
                 connectionNamed: named),
-            chunked: chunked, otherTransferCoding: otherCoding)
+            chunked: chunked)
     }
 
     // MARK: - Chunked framing

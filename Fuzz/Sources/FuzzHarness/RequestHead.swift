@@ -1,0 +1,83 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+
+@testable import GatewayCore
+
+extension Fuzz {
+    static let pipeline: RequestPipeline = {
+        var configuration = GatewayConfiguration()
+        configuration.jwtSecret = secret
+        configuration.trustedProxies = [CIDR(parsing: "10.0.0.0/8")!, CIDR(parsing: "fd00::/8")!]
+        configuration.corsAllowedOrigins = .list(["https://app.example"])
+        configuration.rateLimitPerMinute = 6_000_000_000
+        configuration.rateLimitBurst = 1_000_000_000
+        return RequestPipeline(configuration: configuration, readiness: Readiness())
+    }()
+    static let peers = ["127.0.0.1", "10.1.2.3", "2001:db8::7", "fd00::1", "::ffff:10.9.9.9"].map { IPAddress(parsing: $0)! }
+
+    /// Client bytes through the gateway's request decoder (NIO's, configured as the server's),
+    /// cut into reads as the first byte says, then each head through the pipeline's decision
+    /// (hygiene, Host, CORS, limiter, token source and JWT, XFF, route match) and, when forwarded,
+    /// the upstream head writer. The upstream head must parse strictly, keep the request line the
+    /// plan gave, and carry one Host and one X-Forwarded-For of the gateway's.
+    public static func requestHead(_ input: UnsafeRawBufferPointer) {
+        guard let flags = input.first else { return }
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = 64 * 1024
+        limits.maxHeaderFieldSize = 64 * 1024
+        limits.maxHeaderFieldCount = 100
+        let channel = EmbeddedChannel(
+            handler: ByteToMessageHandler(
+                HTTPRequestDecoder(
+                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)))
+        defer { _ = try? channel.finish() }
+        let peer = peers[Int(flags >> 5) % peers.count]
+        let tokens = VerifiedTokenCache(capacity: 64)
+        for read in reads(Array(input.dropFirst()), seed: flags & 0x1F) {
+            do { try channel.writeInbound(Fuzz.buffer(read)) } catch { return }
+            while let part = try? channel.readInbound(as: HTTPServerRequestPart.self) {
+                if case .head(let head) = part { decide(head, peer: peer, tokens: tokens) }
+            }
+        }
+    }
+
+    static func decide(_ head: HTTPRequestHead, peer: IPAddress, tokens: VerifiedTokenCache) {
+        let facts = RequestHeadFacts(head.headers)
+        let decision = pipeline.decide(
+            head, facts: facts, peer: peer, requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000,
+            monotonic: 1000)
+        switch decision {
+        case .respond(let response):
+            var headers = response.headers
+            ResponseDecoration.decorate(
+                &headers, requestID: "fuzz-request-id", origin: facts.origin, cors: CORSPolicy(origins: .list(["https://app.example"])), close: true)
+            let out = Fuzz.bytes(
+                HeadSerializer.response(
+                    version: .http1_1, status: response.status, headers: headers, allocator: ByteBufferAllocator()))
+            require(WireHead.parse(out) != nil, "local answer head does not parse")
+        case .forward(let plan):
+            let fields = UpstreamRequestHead.make(
+                from: head, plan: plan,
+                context: .init(
+                    requestID: "fuzz-request-id", peer: peer.description, peerIsTrusted: pipeline.clients.trusted.contains(peer),
+                    identity: plan.identity, hasBody: facts.hasBody))
+            let out = Fuzz.bytes(
+                HeadSerializer.request(
+                    method: head.method, uri: plan.upstreamURI, headers: fields, allocator: ByteBufferAllocator()))
+            guard let wire = WireHead.parse(out) else {
+                require(false, "upstream head does not parse: \(String(decoding: out, as: UTF8.self).debugDescription)")
+                return
+            }
+            require(wire.startLine == Array("\(head.method.rawValue) \(plan.upstreamURI) HTTP/1.1".utf8), "request line")
+            require(!plan.upstreamURI.utf8.contains { $0 <= 0x20 || $0 >= 0x7F }, "raw control, space or non-ASCII byte in the target")
+            require(wire.values("host").count == 1, "one Host")
+            require(wire.values("x-forwarded-for").count == 1, "one X-Forwarded-For")
+            require(wire.values("x-request-id") == [Array("fuzz-request-id".utf8)], "X-Request-ID")
+            let identity = wire.fields.filter {
+                $0.lowercasedName.map { $0 == 0x5F || $0 == 0x2E ? 0x2D : $0 }.starts(with: Array("x-user-".utf8))
+            }
+            require(identity.count == (plan.identity == nil ? 0 : 2), "x-user-* fields are the gateway's only")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Builds the gateway's fuzz targets with libFuzzer and AddressSanitizer (debug, so the bounds
+# checks of unsafe buffers stay on too) and runs them.
+#
+#   Fuzz/run.sh [TARGET|all] [SECONDS]     # default: all, 60 s each
+#   Fuzz/run.sh list                       # the targets
+#
+# Each target first replays its committed seeds (Corpus/TARGET) and past crash inputs
+# (Regressions/TARGET), then fuzzes for SECONDS with a working corpus in work/TARGET (not
+# committed). A crash leaves its input in artifacts/ and makes the script exit non-zero.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzJWT FuzzIPAddress)
+what=${1:-all}
+seconds=${2:-60}
+
+if [[ "$what" == list ]]; then printf '%s\n' "${TARGETS[@]}"; exit 0; fi
+if [[ "$what" == all ]]; then selected=("${TARGETS[@]}"); else selected=("$what"); fi
+for target in "${selected[@]}"; do
+    [[ " ${TARGETS[*]} " == *" $target "* ]] || { echo "unknown target: $target (see: $0 list)" >&2; exit 2; }
+done
+
+export SWIFT_BACKTRACE=enable=no
+swift build --sanitize=fuzzer --sanitize=address 2>&1 | grep -v '^\[' || true
+bin=$(swift build --sanitize=fuzzer --sanitize=address --show-bin-path)
+for target in "${selected[@]}"; do
+    [[ -x "$bin/$target" ]] || { echo "build failed: $bin/$target missing" >&2; exit 1; }
+done
+
+max_len() {
+    case "$1" in
+        FuzzChunkedBody) echo 512 ;;
+        FuzzIPAddress) echo 512 ;;
+        FuzzJWT) echo 4096 ;;
+        *) echo 20000 ;;
+    esac
+}
+
+status=0
+for target in "${selected[@]}"; do
+    mkdir -p "work/$target" "artifacts" "Corpus/$target" "Regressions/$target"
+    echo "== $target: replaying seeds and regressions"
+    inputs=(Corpus/"$target"/* Regressions/"$target"/*)
+    existing=()
+    for f in "${inputs[@]}"; do [[ -f "$f" ]] && existing+=("$f"); done
+    if ((${#existing[@]})); then
+        "$bin/$target" -runs=1 "${existing[@]}" > "artifacts/$target-replay.log" 2>&1 || {
+            tail -30 "artifacts/$target-replay.log"; status=1; continue; }
+    fi
+    echo "== $target: fuzzing for ${seconds}s"
+    if ! "$bin/$target" "work/$target" "Corpus/$target" -max_total_time="$seconds" -max_len="$(max_len "$target")" \
+        -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="artifacts/$target-" \
+        > "artifacts/$target.log" 2>&1; then
+        tail -40 "artifacts/$target.log"
+        status=1
+        continue
+    fi
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|cov: ' "artifacts/$target.log" | tail -3
+done
+exit $status
