@@ -11,7 +11,16 @@ final class GatewayProcess: Sendable {
     static let packageRoot: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let binary = packageRoot.appendingPathComponent(".build/debug/aegis-gateway")
+    /// The binary built beside the running tests (so a sanitizer build in its own scratch path runs
+    /// its own), else the default debug build's.
+    static let binary: URL = {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for directory in [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()] {
+            let candidate = directory.appendingPathComponent("aegis-gateway")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        return packageRoot.appendingPathComponent(".build/debug/aegis-gateway")
+    }()
     static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
 
     struct Output: Sendable {
