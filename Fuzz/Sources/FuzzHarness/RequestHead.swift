@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -47,6 +48,12 @@ extension Fuzz {
         let decision = pipeline.decide(
             head, facts: facts, peer: peer, requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000,
             monotonic: 1000)
+        let audit: RequestAudit
+        switch decision {
+        case .respond(let response): audit = response.audit
+        case .forward(let plan): audit = plan.audit
+        }
+        checkAccessLog(head, audit: audit)
         switch decision {
         case .respond(let response):
             var headers = response.headers
@@ -79,5 +86,26 @@ extension Fuzz {
             }
             require(identity.count == (plan.identity == nil ? 0 : 2), "x-user-* fields are the gateway's only")
         }
+    }
+}
+
+extension Fuzz {
+    /// The access-log lines of a request (SPEC §13): JSON that parses, text without a control
+    /// byte, one line each whatever the client sent.
+    static func checkAccessLog(_ head: HTTPRequestHead, audit: RequestAudit) {
+        let request = CompletedRequest(
+            method: head.method.rawValue, path: head.uri.prefix { $0 != "?" }, audit: audit, status: 400,
+            requestID: head.headers.first(name: "x-request-id") ?? "-", duration: 0.001, upstreamTime: nil)
+        var line = AccessLogLine()
+        var json: [UInt8] = []
+        line.appendJSON(request, to: &json)
+        require(json.last == 0x0A && json.filter({ $0 == 0x0A }).count == 1, "JSON log line is one line")
+        require(
+            (try? JSONSerialization.jsonObject(with: Data(json.dropLast()))) is [String: Any],
+            "JSON log line does not parse: \(String(decoding: json, as: UTF8.self).debugDescription)")
+        var text: [UInt8] = []
+        line.appendText(request, to: &text)
+        require(text.last == 0x0A, "text log line ends in LF")
+        require(text.dropLast().allSatisfy { $0 >= 0x20 && $0 < 0x7F }, "text log line holds a control or raw non-ASCII byte")
     }
 }
