@@ -27,7 +27,8 @@ struct GatewayRunner {
         }
         let accessLog: (any LogSink)? = configuration.logLevel <= .info ? FileDescriptorSink(fd: 1) : nil
         let observability = Observability(
-            logFormat: configuration.logFormat, accessLogSink: accessLog, metricsEnabled: configuration.metricsPort != 0)
+            logFormat: configuration.logFormat, accessLogSink: accessLog, metricsEnabled: configuration.metricsPort != 0,
+            accessLogQueueBytes: 4 << 20)
         let service = GatewayService(
             configuration: configuration, group: group, observability: observability, logger: logger,
             onStarted: onStarted)

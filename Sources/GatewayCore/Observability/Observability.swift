@@ -5,6 +5,7 @@ import Synchronization
 public final class Observability: Sendable {
     public let metrics: MetricsSink
     private let accessLog: (format: GatewayConfiguration.LogFormat, sink: any LogSink)?
+    private let backgroundLog: BackgroundLogWriter?
     private let observers = Mutex<[NIOLoopBound<LoopObserver>]>([])
     private let flushTasks = Mutex<[RepeatedTask]>([])
 
@@ -14,15 +15,30 @@ public final class Observability: Sendable {
     /// - Parameters:
     ///   - accessLogSink: where access-log lines go; nil turns the access log off.
     ///   - metricsEnabled: false (METRICS_PORT=0) skips per-request counting altogether.
+    ///   - accessLogQueueBytes: when set, a thread of its own writes to the sink, and lines that
+    ///     would queue more than this many bytes are dropped and counted instead of waited for.
     public init(
         logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?, metricsEnabled: Bool = true,
-        routes: [Route] = aegisRoutes
+        accessLogQueueBytes: Int? = nil, routes: [Route] = aegisRoutes
     ) {
-        metrics = MetricsSink()
+        let metrics = MetricsSink()
+        self.metrics = metrics
         self.routes = routes
         countsRequests = metricsEnabled
-        accessLog = accessLogSink.map { (logFormat, $0) }
+        if let accessLogSink, let accessLogQueueBytes {
+            let writer = BackgroundLogWriter(sink: accessLogSink, capacityBytes: accessLogQueueBytes) { lines in
+                metrics.increment(Self.droppedLines, [], by: lines)
+            }
+            metrics.increment(Self.droppedLines, [], by: 0)
+            backgroundLog = writer
+            accessLog = (logFormat, writer)
+        } else {
+            backgroundLog = nil
+            accessLog = accessLogSink.map { (logFormat, $0) }
+        }
     }
+
+    static let droppedLines = "aegis_access_log_dropped_total"
 
     /// Makes the observer of `eventLoop`; call on that loop.
     func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
@@ -65,5 +81,6 @@ public final class Observability: Sendable {
             return tasks
         }
         for task in tasks { task.cancel() }
+        backgroundLog?.stop(timeoutSeconds: 2)
     }
 }

@@ -57,7 +57,7 @@ import Testing
         let bytes: [UInt8] = Array(0...255)
         var buffer = ByteBufferAllocator().buffer(capacity: 0)
         bytes.withUnsafeBytes { raw in
-            buffer.write(estimate: 3) { writer in
+            _ = buffer.write(estimate: 3) { writer in
                 writer.put(raw)
                 writer.put(UnsafeRawBufferPointer(rebasing: raw[0..<0]))
             }

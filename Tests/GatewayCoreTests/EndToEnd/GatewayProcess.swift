@@ -37,12 +37,18 @@ final class GatewayProcess: Sendable {
 
     private let process: Process
     let output = AwaitableState(Output())
+    /// Kept open and never read when the caller asked for an unread stdout.
+    private let unreadStdout: Pipe?
 
-    private init(process: Process) { self.process = process }
+    private init(process: Process, unreadStdout: Pipe? = nil) {
+        self.process = process
+        self.unreadStdout = unreadStdout
+    }
 
     var pid: Int32 { process.processIdentifier }
 
-    static func launch(_ arguments: [String], environment: [String: String]) throws -> GatewayProcess {
+    /// - Parameter readStdout: false leaves stdout a pipe nobody reads (it fills and blocks writers).
+    static func launch(_ arguments: [String], environment: [String: String], readStdout: Bool = true) throws -> GatewayProcess {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -60,7 +66,7 @@ final class GatewayProcess: Sendable {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        let running = GatewayProcess(process: process)
+        let running = GatewayProcess(process: process, unreadStdout: readStdout ? nil : out)
         let state = running.output
         process.terminationHandler = { process in
             state.update {
@@ -70,7 +76,8 @@ final class GatewayProcess: Sendable {
         }
         try process.run()
         // One blocking reader thread per pipe, until end of file.
-        for (pipe, isStdout) in [(out, true), (err, false)] {
+        if !readStdout { state.update { $0.stdoutClosed = true } }
+        for (pipe, isStdout) in readStdout ? [(out, true), (err, false)] : [(err, false)] {
             let fd = pipe.fileHandleForReading.fileDescriptor
             Thread.detachNewThread {
                 PipeReader.forEachPiece(of: fd) { data in
