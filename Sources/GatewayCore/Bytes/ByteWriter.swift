@@ -37,43 +37,78 @@ struct ByteWriter {
         count += n
     }
 
+    @inline(__always)
     mutating func put(_ text: StaticString) {
         put(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    @inline(__always)
     mutating func put(_ text: String) {
-        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { put(UnsafeRawBufferPointer($0)) }
-        if copied == nil {
-            for byte in text.utf8 { put(byte) }
+        let n = text.utf8.count
+        if n > 0 && n <= base.count - count {
+            // The pointer is taken before the closure, so the closure captures no `inout self`.
+            let start = base.baseAddress! + count
+            let copied: Void? = text.utf8.withContiguousStorageIfAvailable {
+                start.copyMemory(from: $0.baseAddress!, byteCount: n)
+            }
+            if copied == nil {
+                for (i, byte) in text.utf8.enumerated() { start.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
+            }
         }
+        count += n
     }
 
     mutating func put(_ text: Substring) {
-        let copied: Void? = text.utf8.withContiguousStorageIfAvailable { put(UnsafeRawBufferPointer($0)) }
-        if copied == nil {
-            for byte in text.utf8 { put(byte) }
+        let n = text.utf8.count
+        if n > 0 && n <= base.count - count {
+            let start = base.baseAddress! + count
+            let copied: Void? = text.utf8.withContiguousStorageIfAvailable {
+                start.copyMemory(from: $0.baseAddress!, byteCount: n)
+            }
+            if copied == nil {
+                for (i, byte) in text.utf8.enumerated() { start.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
+            }
         }
+        count += n
     }
 
     /// `value` in decimal, without leading zeros.
     mutating func putDecimal(_ value: UInt64) {
-        var divisor: UInt64 = 1
-        while value / divisor >= 10 { divisor *= 10 }
-        repeat {
-            put(UInt8(truncatingIfNeeded: 0x30 + value / divisor % 10))
-            divisor /= 10
-        } while divisor > 0
+        var digits = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        if digits <= base.count - count {
+            // Room checked once for all digits; filled from the last.
+            var v = value
+            var at = count + digits
+            repeat {
+                at -= 1
+                base.storeBytes(of: UInt8(truncatingIfNeeded: 0x30 + v % 10), toByteOffset: at, as: UInt8.self)
+                v /= 10
+            } while v > 0
+        }
+        count += digits
     }
 
     /// The low `digits` nibbles of `value` in lower-case hex, leading zeros kept.
     mutating func putHex(_ value: UInt64, digits: Int) {
-        let alphabet: StaticString = "0123456789abcdef"
-        var shift = (digits - 1) * 4
-        while shift >= 0 {
-            put(alphabet.utf8Start[Int(value >> UInt64(shift) & 0xF)])
-            shift -= 4
+        if digits <= base.count - count {
+            var shift = (digits - 1) * 4
+            var at = count
+            while shift >= 0 {
+                let nibble = Int(truncatingIfNeeded: value >> UInt64(shift) & 0xF)
+                base.storeBytes(of: Self.hexDigits.utf8Start[nibble], toByteOffset: at, as: UInt8.self)
+                at += 1
+                shift -= 4
+            }
         }
+        count += digits
     }
+
+    private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// `value` in lower-case hex without leading zeros (RFC 5952 groups, chunk sizes).
     mutating func putHex(_ value: UInt64) {
@@ -83,6 +118,7 @@ struct ByteWriter {
     }
 
     /// One `name: value` line.
+    @inline(__always)
     mutating func field(_ name: UnsafeRawBufferPointer, _ value: UnsafeRawBufferPointer) {
         put(name)
         put(": ")
@@ -90,6 +126,7 @@ struct ByteWriter {
         put("\r\n")
     }
 
+    @inline(__always)
     mutating func field(_ name: String, _ value: String) {
         put(name)
         put(": ")

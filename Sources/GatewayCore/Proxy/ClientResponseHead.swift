@@ -39,10 +39,11 @@ enum ClientResponseHead {
         if mergesVary { own.removeAll { HeaderNames.equals($0.0, "vary") } }
 
         // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`) and a
-        // rewritten Location by the public prefix. An estimate only: `write` retries when short.
+        // rewritten Location by the public prefix; the gateway's own fields take ~400 bytes. An
+        // estimate only: `write` runs again when it was short.
         let estimate =
             HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
-            + head.locationLines * context.match.publicPrefix.utf8.count + HeadSerializer.fieldsSize(own) + 16
+            + head.locationLines * context.match.publicPrefix.utf8.count + 512
         var buffer = allocator.buffer(capacity: estimate)
         buffer.write(estimate: estimate) { writer in
             HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
