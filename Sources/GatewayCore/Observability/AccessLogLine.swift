@@ -47,6 +47,8 @@ struct AccessLogLine {
         Self.appendMillis(r.duration, to: &out)
         Self.put(#","upstream_ms":"#, &out)
         if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { Self.put("null", &out) }
+        Self.put(#","upstream_error":"#, &out)
+        if let failure = r.upstreamError { Self.appendJSONString(failure, to: &out) } else { Self.put("null", &out) }
         Self.put(#","user_id":"#, &out)
         if let user = r.audit.userID { Self.appendJSONString(user, to: &out) } else { Self.put("null", &out) }
         Self.put(#","client":""#, &out)
@@ -72,6 +74,10 @@ struct AccessLogLine {
         Self.appendMillis(r.duration, to: &out)
         Self.put(" upstream_ms=", &out)
         if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        if let failure = r.upstreamError {
+            Self.put(" upstream_error=", &out)
+            Self.appendQuoted(failure, to: &out)
+        }
         Self.put(" user=", &out)
         if let user = r.audit.userID { Self.appendQuoted(user, to: &out) } else { out.append(UInt8(ascii: "-")) }
         Self.put(" client=", &out)

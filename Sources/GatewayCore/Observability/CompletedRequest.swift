@@ -10,6 +10,8 @@ struct CompletedRequest {
     var duration: Double
     /// Seconds from the upstream request to the upstream response head, when proxied.
     var upstreamTime: Double?
+    /// Why the upstream exchange failed, when it did (`UpstreamFailure.cause`).
+    var upstreamError: String? = nil
 }
 
 /// How an upstream exchange failed (metrics label `kind`).
@@ -17,4 +19,6 @@ enum UpstreamErrorKind: String, CaseIterable {
     case refused
     case reset
     case timeout
+    /// A response the gateway cannot relay (bad framing, a 101, control bytes in a field).
+    case invalidResponse = "invalid_response"
 }

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -43,8 +44,7 @@ extension ClientHandler {
             case .success(let connection):
                 self.attach(connection, to: exchange)
             case .failure(let error):
-                let kind: UpstreamErrorKind = Self.isTimeout(error) ? .timeout : .refused
-                self.failBeforeHead(exchange, kind: kind)
+                self.failBeforeHead(exchange, .connecting(error))
             }
         }
     }
@@ -99,11 +99,11 @@ extension ClientHandler {
     static let lastChunk = ByteBuffer(string: "0\r\n\r\n")
 
     /// The upstream failed before any response byte reached the client: answer 502 or 504.
-    func failBeforeHead(_ exchange: Exchange, kind: UpstreamErrorKind) {
+    func failBeforeHead(_ exchange: Exchange, _ failure: UpstreamFailure) {
         abandonUpstream(exchange)
-        loop.observer.upstreamError(exchange.plan.service, kind)
+        record(failure, of: exchange)
         let error =
-            kind == .timeout
+            failure.kind == .timeout
             ? GatewayError(.gatewayTimeout, "the upstream service did not answer in time")
             : GatewayError(.badGateway, "the upstream service is unreachable or failed")
         let close = !exchange.requestEnded || !exchange.clientKeepAlive || isDraining
@@ -130,6 +130,18 @@ extension ClientHandler {
         }
     }
 
+    /// Counts an upstream failure and keeps its cause for the access log and the debug log.
+    func record(_ failure: UpstreamFailure, of exchange: Exchange) {
+        exchange.failure = failure
+        loop.observer.upstreamError(exchange.plan.service, failure.kind)
+        shared.logger.debug(
+            "upstream failed",
+            metadata: [
+                "service": "\(exchange.plan.service.rawValue)", "kind": "\(failure.kind.rawValue)",
+                "cause": "\(failure.cause)", "request_id": "\(exchange.requestID)",
+            ])
+    }
+
     /// Logs and counts a finished exchange.
     func finish(_ exchange: Exchange, status: Int) {
         exchange.cancelTimers()
@@ -146,7 +158,7 @@ extension ClientHandler {
             CompletedRequest(
                 method: exchange.clientHead.method.rawValue, path: RequestPath.of(exchange.clientHead.uri),
                 audit: exchange.plan.audit, status: status, requestID: exchange.requestID,
-                duration: exchange.started.secondsSince, upstreamTime: upstreamTime))
+                duration: exchange.started.secondsSince, upstreamTime: upstreamTime, upstreamError: exchange.failure?.cause))
     }
 
     static func isTimeout(_ error: any Error) -> Bool {

@@ -9,7 +9,7 @@ extension ClientHandler: UpstreamDelegate {
         switch part {
         case .head(let upstreamHead) where upstreamHead.status == .switchingProtocols:
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
-            failBeforeHead(exchange, kind: .reset)
+            failBeforeHead(exchange, .switchingProtocols)
         case .head(let upstreamHead):
             exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()
@@ -91,7 +91,7 @@ extension ClientHandler: UpstreamDelegate {
         if exchange.responseHeadSent {
             // Part of the response is out: end it abruptly so the client cannot mistake it for whole.
             exchange.connection = nil
-            loop.observer.upstreamError(exchange.plan.service, .reset)
+            record(.exchanging(error), of: exchange)
             finish(exchange, status: exchange.status)
             state = .closed
             // What arrived before the failure goes out first: the head and a short body, then the cut.
@@ -107,7 +107,7 @@ extension ClientHandler: UpstreamDelegate {
             connect(exchange, fresh: true)
             return
         }
-        failBeforeHead(exchange, kind: .reset)
+        failBeforeHead(exchange, .exchanging(error))
     }
 
     /// The upstream response ended: hand the connection back and get ready for the next request.

@@ -262,7 +262,7 @@ final class ClientHandler: ChannelDuplexHandler {
         if case .forwarding(let exchange) = state, exchange.responseDeadline < now, !exchange.responseHeadSent,
             exchange.connection != nil
         {
-            failBeforeHead(exchange, kind: .timeout)
+            failBeforeHead(exchange, .responseTimeout)
         }
     }
 }

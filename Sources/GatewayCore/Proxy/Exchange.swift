@@ -29,6 +29,8 @@ final class Exchange {
     var isStream = false
     var status = 0
     var retried = false
+    /// Set when the upstream side failed; logged with the request.
+    var failure: UpstreamFailure?
     /// No upstream response head by then: 504.
     var responseDeadline = NIODeadline.distantFuture
 

@@ -37,7 +37,7 @@ public final class GatewayServer: Sendable {
         logger: Logger
     ) async throws -> GatewayServer {
         let readiness = Readiness()
-        let shared = GatewayShared(configuration: configuration, readiness: readiness)
+        let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger)
         var loops: [NIOLoopBound<LoopContext>] = []
         for eventLoop in group.makeIterator() {
             loops.append(

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// What every connection of the gateway shares: immutable after start-up.
@@ -11,8 +12,11 @@ final class GatewayShared: Sendable {
     let rateLimitHeaders: RateLimitHeaders
     let responseTimeout: TimeAmount
     let progressTimeout: TimeAmount
+    /// Diagnostics (stderr), never the access log.
+    let logger: Logger
 
-    init(configuration: GatewayConfiguration, readiness: Readiness) {
+    init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger) {
+        self.logger = logger
         self.configuration = configuration
         pipeline = RequestPipeline(configuration: configuration, readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)

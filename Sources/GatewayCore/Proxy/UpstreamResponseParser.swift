@@ -5,7 +5,15 @@ import NIOHTTP1
 /// reached the client, an abrupt end after.
 struct UpstreamResponseError: Error, CustomStringConvertible {
     var description: String
+    /// The connection ended inside a response: a cut, not a malformed message.
+    var isTruncation = false
     init(_ description: String) { self.description = description }
+
+    static let truncated: UpstreamResponseError = {
+        var error = UpstreamResponseError("connection closed inside a response")
+        error.isTruncation = true
+        return error
+    }()
 }
 
 /// Parses upstream responses on raw bytes (RFC 9112): the head is validated and kept as bytes,
@@ -103,7 +111,7 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         case .finished:
             break
         default:
-            throw UpstreamResponseError("connection closed inside a response")
+            throw UpstreamResponseError.truncated
         }
         return .needMoreData
     }

@@ -73,3 +73,46 @@ struct UpstreamErrorMetricsTests {
         try await upstream.shutdown()
     }
 }
+
+/// SPEC §11 errors keep their cause: the access log's `upstream_error` says why a 502/504 happened.
+@Suite("Access log: upstream error causes")
+struct UpstreamErrorCauseTests {
+    static func cause(of plan: @escaping TestUpstream.Handler) async throws -> (Int, String?, Double?) {
+        var result: (Int, String?, Double?) = (0, nil, nil)
+        try await CoreProxy.run(handler: plan) { gateway, _ in
+            let response = try await gateway.fetch(
+                "GET", "/api/v1/rules", headers: [CoreProxy.auth, ("X-Request-ID", "cause-probe")])
+            let line = try accessLogObject(withRequestID: "cause-probe", in: await gateway.flushedAccessLines())
+            let metrics = try PrometheusExposition(String(decoding: await gateway.observability.scrape(), as: UTF8.self))
+            result = (
+                response.status, line["upstream_error"] as? String,
+                metrics.value("aegis_upstream_errors_total", ["service": "orchestration", "kind": "invalid_response"])
+            )
+        }
+        return result
+    }
+
+    @Test func aMalformedResponseNamesTheParsersReason() async throws {
+        let (status, cause, count) = try await Self.cause { _ in
+            .raw(Array("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello".utf8))
+        }
+        #expect(status == 502)
+        #expect(cause == "invalid response: conflicting Content-Length")
+        #expect(count == 1)
+    }
+
+    @Test func switchingProtocolsIsAnInvalidResponse() async throws {
+        let (status, cause, count) = try await Self.cause { _ in
+            .raw(Array("HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\n\r\n".utf8))
+        }
+        #expect(status == 502)
+        #expect(cause == "invalid response: 101 Switching Protocols")
+        #expect(count == 1)
+    }
+
+    @Test func aSuccessHasNoCause() async throws {
+        let (status, cause, _) = try await Self.cause { _ in .json(#"{"ok":true}"#) }
+        #expect(status == 200)
+        #expect(cause == nil)
+    }
+}
