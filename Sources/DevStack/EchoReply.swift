@@ -5,7 +5,7 @@ import NIOHTTP1
 /// which backend got the request and what the gateway forwarded to it.
 enum EchoReply {
     static func body(service: Service, head: HTTPRequestHead, bodyBytes: Int) -> String {
-        let target = RequestTarget(head.uri)
+        let target = StandInTarget(head.uri)
         var writer = JSONObjectWriter()
         writer.add("service", service.rawValue)
         writer.add("method", head.method.rawValue)

@@ -41,7 +41,7 @@ final class StandInHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            let path = RequestTarget(head.uri).path
+            let path = StandInTarget(head.uri).path
             let route = StandInRoute(service: service, method: head.method.rawValue, path: path)
             state = .reading(Request(head: head, route: route))
         case .body(let buffer):

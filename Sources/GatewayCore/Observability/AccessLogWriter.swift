@@ -4,6 +4,15 @@ import Glibc
 import Darwin
 #endif
 
+/// write(2), named apart from `LogSink.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    Glibc.write(fd, bytes, count)
+    #else
+    Darwin.write(fd, bytes, count)
+    #endif
+}
+
 /// Where finished access-log bytes go; stdout in production, a buffer in tests.
 public protocol LogSink: Sendable {
     func write(_ bytes: [UInt8])
@@ -18,7 +27,7 @@ public struct FileDescriptorSink: LogSink {
         bytes.withUnsafeBytes { raw in
             var offset = 0
             while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                let n = systemWrite(fd, raw.baseAddress! + offset, raw.count - offset)
                 if n <= 0 {
                     if n < 0 && errno == EINTR { continue }
                     return

@@ -122,7 +122,7 @@ extension ClientHandler {
 
     /// Drops the upstream side of an exchange: its request is cancelled by closing the connection.
     func abandonUpstream(_ exchange: Exchange) {
-        exchange.cancelTimers()
+        exchange.clearDeadlines()
         if let connection = exchange.connection {
             connection.handler.delegate = nil
             connection.channel.close(promise: nil)
@@ -144,7 +144,7 @@ extension ClientHandler {
 
     /// Logs and counts a finished exchange.
     func finish(_ exchange: Exchange, status: Int) {
-        exchange.cancelTimers()
+        exchange.clearDeadlines()
         if exchange.isStream {
             exchange.isStream = false
             loop.observer.streamClosed()

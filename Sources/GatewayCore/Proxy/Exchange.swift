@@ -48,7 +48,8 @@ final class Exchange {
         self.clientKeepAlive = clientHead.isKeepAlive
     }
 
-    func cancelTimers() {
+    /// The sweeper reads deadlines; an ended exchange has none.
+    func clearDeadlines() {
         responseDeadline = .distantFuture
     }
 }

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -78,12 +79,17 @@ public final class GatewayServer: Sendable {
             logger.notice("IPv6 unavailable, listening on 0.0.0.0", metadata: ["error": "\(error)"])
             channel = try await bootstrap.bind(host: "0.0.0.0", port: configuration.port).get()
         }
-        // Buckets refilled to capacity are dropped, so memory returns after a flood (SPEC §5).
+        // Buckets refilled to capacity are dropped, so memory returns after a flood (SPEC §5). The
+        // sweep (up to RATE_LIMIT_MAX_KEYS buckets) and malloc_trim run on a queue of their own, not
+        // on an event loop: the loop's timer only hands the work over.
         let limiter = shared.pipeline.limiter
+        let maintenance = DispatchQueue(label: "aegis-limiter-sweep", qos: .utility)
         let sweep = loops.first?.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(5), delay: .seconds(5)) { _ in
-            let before = limiter.keyCount
-            limiter.sweep(now: Double(NIODeadline.now().uptimeNanoseconds) / 1e9)
-            if before - limiter.keyCount > 10_000 { MemoryRelease.returnFreedMemory() }
+            maintenance.async {
+                let before = limiter.keyCount
+                limiter.sweep(now: Double(NIODeadline.now().uptimeNanoseconds) / 1e9)
+                if before - limiter.keyCount > 10_000 { MemoryRelease.returnFreedMemory() }
+            }
         }
         return GatewayServer(
             serverChannel: channel, loops: loops, readiness: readiness, observability: observability,

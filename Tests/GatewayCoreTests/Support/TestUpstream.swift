@@ -37,7 +37,7 @@ final class TestUpstream: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes))
                     )
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(core: core, connectionNumber: number))
+                    try channel.pipeline.syncOperations.addHandler(TestUpstreamHandler(core: core, connectionNumber: number))
                 }
             }
             .bind(host: "127.0.0.1", port: 0)

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-extension UpstreamHandler {
+extension TestUpstreamHandler {
     func perform(_ plan: UpstreamPlan, for request: RecordedRequest, context: ChannelHandlerContext) {
         guard isOpen else { return }
         switch plan {

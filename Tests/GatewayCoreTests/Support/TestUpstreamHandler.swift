@@ -3,9 +3,9 @@ import NIOHTTP1
 
 /// One connection of a `TestUpstream`: records each request as its body streams in, asks
 /// the test's handler for a plan once the request is complete, and carries the plan out
-/// (see `UpstreamHandler+Plans.swift`). Responses are written as raw bytes, not through
+/// (see `TestUpstreamHandler+Plans.swift`). Responses are written as raw bytes, not through
 /// NIO's encoder, so plans can send exactly what they want, broken framing included.
-final class UpstreamHandler: ChannelInboundHandler {
+final class TestUpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
 

@@ -1,5 +1,5 @@
 /// A request target split at its first `?`, as the echo reports it.
-struct RequestTarget {
+struct StandInTarget {
     let path: String
     /// Everything after the first `?`, or "" when there is none.
     let query: String
