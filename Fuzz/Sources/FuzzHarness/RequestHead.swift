@@ -46,7 +46,7 @@ extension Fuzz {
     static func decide(_ head: HTTPRequestHead, peer: IPAddress, tokens: VerifiedTokenCache) {
         let facts = RequestHeadFacts(head.headers)
         let decision = pipeline.decide(
-            head, facts: facts, peer: peer, requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000,
+            head, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted), requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000,
             monotonic: 1000)
         let audit: RequestAudit
         switch decision {
@@ -67,7 +67,7 @@ extension Fuzz {
             let fields = UpstreamRequestHead.make(
                 from: head, plan: plan,
                 context: .init(
-                    requestID: "fuzz-request-id", peer: peer.description, peerIsTrusted: pipeline.clients.trusted.contains(peer),
+                    requestID: "fuzz-request-id", peer: Peer(peer, trusted: pipeline.clients.trusted),
                     identity: plan.identity, hasBody: facts.hasBody))
             let out = Fuzz.bytes(
                 HeadSerializer.request(

@@ -37,19 +37,19 @@ public final class RequestPipeline: Sendable {
         wallClock: Double, monotonic: Double
     ) -> PipelineDecision {
         decide(
-            head, facts: RequestHeadFacts(head.headers), peer: peer, requestID: requestID, tokens: tokens,
-            wallClock: wallClock, monotonic: monotonic)
+            head, facts: RequestHeadFacts(head.headers), peer: Peer(peer, trusted: clients.trusted), requestID: requestID,
+            tokens: tokens, wallClock: wallClock, monotonic: monotonic)
     }
 
     public func decide(
-        _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: IPAddress, requestID: String,
+        _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: Peer, requestID: String,
         tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double
     ) -> PipelineDecision {
         // X-Forwarded-For is read only from a trusted peer.
         let client =
-            clients.trusted.contains(peer)
-            ? clients.resolve(peer: peer, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
-            : peer.unmappedIPv4
+            peer.isTrusted
+            ? clients.resolve(trustedPeer: peer.address, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
+            : peer.address
         var audit = RequestAudit(clientAddress: client)
         func fail(_ error: GatewayError, close: Bool = false) -> PipelineDecision {
             .respond(.error(error, requestID: requestID, audit: audit, close: close))

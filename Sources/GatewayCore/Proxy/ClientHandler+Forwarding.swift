@@ -10,7 +10,7 @@ extension ClientHandler {
         let fields = UpstreamRequestHead.make(
             from: head, plan: plan,
             context: .init(
-                requestID: requestID, peer: peerText, peerIsTrusted: peerIsTrusted,
+                requestID: requestID, peer: peer,
                 identity: plan.identity, hasBody: facts.hasBody))
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         let exchange = Exchange(

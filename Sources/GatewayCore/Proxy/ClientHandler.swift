@@ -29,11 +29,8 @@ final class ClientHandler: ChannelDuplexHandler {
     let headTimeout: HeadTimeoutHandler
     var state = State.idle
     var context: ChannelHandlerContext?
-    var peer: IPAddress = .v4(0)
-    /// `peer` in canonical form, for X-Forwarded-For.
-    var peerText = "0.0.0.0"
-    /// Whether `peer` is in TRUSTED_PROXIES: fixed for the connection, so decided once.
-    var peerIsTrusted = false
+    /// Decided once, when the connection is added.
+    var peer = Peer(.v4(0), trusted: TrustedProxies([]))
     var readPending = false
     var clientNeedsFlush = false
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
@@ -55,9 +52,7 @@ final class ClientHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
-            peer = ip.unmappedIPv4
-            peerText = peer.description
-            peerIsTrusted = shared.pipeline.clients.trusted.contains(peer)
+            peer = Peer(ip, trusted: shared.pipeline.clients.trusted)
         }
         loop.connections[ObjectIdentifier(self)] = self
     }
@@ -216,7 +211,7 @@ final class ClientHandler: ChannelDuplexHandler {
         // The parser refused the head, so method and path are unknown; the request is still logged.
         loop.observer.finished(
             CompletedRequest(
-                method: "-", path: "-", audit: RequestAudit(clientAddress: peer),
+                method: "-", path: "-", audit: RequestAudit(clientAddress: peer.address),
                 status: Int(gatewayError.code.status.code), requestID: requestID, duration: 0, upstreamTime: nil))
     }
 

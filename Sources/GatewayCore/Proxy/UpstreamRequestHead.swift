@@ -6,9 +6,7 @@ import NIOHTTP1
 enum UpstreamRequestHead {
     struct Context {
         var requestID: String
-        /// The socket peer in canonical form (computed once per connection).
-        var peer: String
-        var peerIsTrusted: Bool
+        var peer: Peer
         var identity: Claims?
         /// Whether the client sent a body: the gateway then frames it (CL kept, else chunked).
         var hasBody: Bool
@@ -68,14 +66,14 @@ enum UpstreamRequestHead {
         if context.hasBody && !hasLength {
             out.append(("Transfer-Encoding", "chunked"))
         }
-        let peer = context.peer
-        if context.peerIsTrusted && !forwardedFor.isEmpty {
+        let peer = context.peer.text
+        if context.peer.isTrusted && !forwardedFor.isEmpty {
             out.append(("X-Forwarded-For", forwardedFor.joined(separator: ", ") + ", " + peer))
         } else {
             out.append(("X-Forwarded-For", peer))
         }
-        out.append(("X-Forwarded-Proto", (context.peerIsTrusted ? forwardedProto : nil) ?? "http"))
-        if let host = (context.peerIsTrusted ? forwardedHost : nil) ?? clientHost {
+        out.append(("X-Forwarded-Proto", (context.peer.isTrusted ? forwardedProto : nil) ?? "http"))
+        if let host = (context.peer.isTrusted ? forwardedHost : nil) ?? clientHost {
             out.append(("X-Forwarded-Host", host))
         }
         out.append(("X-Request-ID", context.requestID))

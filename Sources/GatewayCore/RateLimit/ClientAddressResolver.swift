@@ -29,7 +29,13 @@ public struct ClientAddressResolver: Sendable {
     /// stripped, since some load balancers append it. Anything else that is
     /// not an address (`unknown`, obfuscated identifiers) is unparseable.
     public func resolve(peer: IPAddress, forwardedFor: [Substring]) -> IPAddress {
-        guard !forwardedFor.isEmpty, trusted.contains(peer) else { return peer.unmappedIPv4 }
+        guard trusted.contains(peer) else { return peer.unmappedIPv4 }
+        return resolve(trustedPeer: peer, forwardedFor: forwardedFor)
+    }
+
+    /// The same walk for a peer already known to be trusted (`Peer.isTrusted`).
+    func resolve(trustedPeer peer: IPAddress, forwardedFor: [Substring]) -> IPAddress {
+        guard !forwardedFor.isEmpty else { return peer.unmappedIPv4 }
         var rightHop = peer
         for line in forwardedFor.reversed() {
             var rest = line.utf8[...]
