@@ -31,7 +31,7 @@ import Testing
         }
         #expect(cases.count >= 10, "the seeds are found")
         for (name, payload) in cases {
-            try await CoreProxy.run(handler: { request in
+            try await TestGateway.withUpstream(handler: { request in
                 request.path == "/conversations/fuzz" ? .raw(payload) : .json(#"{"ok":true}"#)
             }) { gateway, _ in
                 let client = try await RawHTTPClient.connect(port: gateway.port)
@@ -49,7 +49,7 @@ import Testing
     @Test func clientBytesGetAnAnswerOrAClose() async throws {
         let cases = Self.inputs("FuzzRequestHead")
         #expect(cases.count >= 5, "the seeds are found")
-        try await CoreProxy.run { gateway, _ in
+        try await TestGateway.withUpstream { gateway, _ in
             for (name, payload) in cases {
                 let client = try await RawHTTPClient.connect(port: gateway.port)
                 try await client.send(payload)

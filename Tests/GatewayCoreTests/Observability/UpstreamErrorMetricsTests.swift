@@ -79,7 +79,7 @@ struct UpstreamErrorMetricsTests {
 struct UpstreamErrorCauseTests {
     static func cause(of plan: @escaping TestUpstream.Handler) async throws -> (Int, String?, Double?) {
         var result: (Int, String?, Double?) = (0, nil, nil)
-        try await CoreProxy.run(handler: plan) { gateway, _ in
+        try await TestGateway.withUpstream(handler: plan) { gateway, _ in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/rules", headers: [CoreProxy.auth, ("X-Request-ID", "cause-probe")])
             let line = try accessLogObject(withRequestID: "cause-probe", in: await gateway.flushedAccessLines())

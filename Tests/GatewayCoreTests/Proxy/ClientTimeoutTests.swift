@@ -6,7 +6,7 @@ import Testing
 /// SPEC §10 client-side timeouts and the connection cap.
 @Suite struct ClientTimeoutTests {
     @Test func unfinishedHeadIsCutOffWhileOthersAreServed() async throws {
-        try await CoreProxy.run(configure: { $0.clientHeaderTimeoutSeconds = 1 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.clientHeaderTimeoutSeconds = 1 }) { gateway, _ in
             let slow = try await RawHTTPClient.connect(port: gateway.port)
             try await slow.send("GET /api/v1/conversations HTTP/1.1\r\nHost: gateway.test\r\nX-Partial: ")
             let other = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
@@ -18,7 +18,7 @@ import Testing
 
     @Test func drippedHeadIsCutOffAsAWhole() async throws {
         // One header byte every 200 ms: the deadline is for the whole head, not per read.
-        try await CoreProxy.run(configure: { $0.clientHeaderTimeoutSeconds = 1 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.clientHeaderTimeoutSeconds = 1 }) { gateway, _ in
             let slow = try await RawHTTPClient.connect(port: gateway.port)
             try await slow.send("GET /api/v1/conversations HTTP/1.1\r\nHost: gateway.test\r\nX-Drip: ")
             let drip = Task {
@@ -34,7 +34,7 @@ import Testing
     }
 
     @Test func idleKeepAliveIsClosed() async throws {
-        try await CoreProxy.run(configure: { $0.clientIdleTimeoutSeconds = 1 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.clientIdleTimeoutSeconds = 1 }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let response = try await client.exchange("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(response.status == 200)
@@ -45,7 +45,7 @@ import Testing
 
     @Test func slowStreamIsNotCutByIdleOrHeadTimeout() async throws {
         // 6 events 400 ms apart = 2 s of streaming with both client timeouts at 1 s.
-        try await CoreProxy.run(
+        try await TestGateway.withUpstream(
             handler: { _ in .events(count: 6, interval: .milliseconds(400)) },
             configure: {
                 $0.clientIdleTimeoutSeconds = 1
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func connectionsOverTheCapWaitUntilOneCloses() async throws {
-        try await CoreProxy.run(configure: { $0.maxConnections = 2 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.maxConnections = 2 }) { gateway, _ in
             let a = try await RawHTTPClient.connect(port: gateway.port)
             let b = try await RawHTTPClient.connect(port: gateway.port)
             #expect(try await a.exchange("GET", "/api/v1/conversations/a", headers: [CoreProxy.auth]).status == 200)

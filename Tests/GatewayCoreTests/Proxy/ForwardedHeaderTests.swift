@@ -5,7 +5,7 @@ import Testing
 /// SPEC §10 headers the upstream gets: hop-by-hop removed, Host, X-Forwarded-*, traces.
 @Suite struct ForwardedHeaderTests {
     @Test func hopByHopHeadersAreNotForwarded() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations/1",
                 headers: [
@@ -35,7 +35,7 @@ import Testing
     @Test func connectionCannotRemoveProtectedHeaders() async throws {
         // One token for both the request and the assertion (a second mint may differ in `iat`).
         let auth = CoreProxy.auth
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch(
                 "POST", "/api/v1/conversations",
                 headers: [
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func untrustedPeerGetsItsOwnAddressOnly() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations",
                 headers: [
@@ -86,7 +86,7 @@ import Testing
     }
 
     @Test func trustedPeerHasItsAddressAppended() async throws {
-        try await CoreProxy.run(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!] }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!] }) { gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations",
                 headers: [
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func trustedPeerWithoutXFFGetsPeer() async throws {
-        try await CoreProxy.run(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.0/8")!] }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.0/8")!] }) { gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)[0]
@@ -116,7 +116,7 @@ import Testing
     }
 
     @Test func traceContextPassesThrough() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations",
@@ -135,7 +135,7 @@ import Testing
                 ("Proxy-Authenticate", "Basic"), ("Upgrade", "h2c"), ("Trailer", "X-T"), ("X-Visible", "v"),
             ],
             body: Array("ok".utf8))
-        try await CoreProxy.run(handler: { _ in plan }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in plan }) { gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(response.status == 200)
             #expect(response.bodyString == "ok")
@@ -150,7 +150,7 @@ import Testing
         // Location is otherwise rewritten and passed on; named in Connection it is hop-by-hop.
         let plan = UpstreamPlan.respond(
             status: 302, headers: [("Connection", "Location"), ("Location", "/conversations/9"), ("X-Visible", "v")])
-        try await CoreProxy.run(handler: { _ in plan }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in plan }) { gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(response.status == 302)
             #expect(response.header("Location") == nil)
@@ -160,7 +160,7 @@ import Testing
     }
 
     @Test func upgradeRequestIsForwardedWithoutUpgrade() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/workspaces/w1/ws",
                 headers: [
@@ -178,7 +178,7 @@ import Testing
     @Test func upstream101IsNeverSentToTheClient() async throws {
         let switching = Array(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\nrawframes".utf8)
-        try await CoreProxy.run(handler: { _ in .raw(switching) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(switching) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
                 RawHTTPClient.request(

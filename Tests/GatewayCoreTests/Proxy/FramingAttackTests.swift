@@ -55,11 +55,11 @@ import Testing
 
     @Test(arguments: attacks)
     func attackIs400AndClosed(_ attack: Attack) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(attack.bytes)
             let response = try await client.readResponse()
-            CoreProxy.expectError(response, status: 400, code: "bad_request")
+            GatewayExpect.error(response, status: 400, code: "bad_request")
             #expect(await client.isClosed(within: .seconds(5)), "connection left open")
             await client.close()
             // A complete request never reached the upstream (for a bad chunk the head may have).
@@ -69,7 +69,7 @@ import Testing
 
     /// The smuggled second request after a refused one is never answered or proxied.
     @Test func smuggledRequestAfterCLTEIsNotServed() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let smuggled = "GET /api/v1/approvals HTTP/1.1\r\nHost: gateway.test\r\n\(Self.auth)\r\n\r\n"
             let bytes = Self.post(
                 ["Content-Length: \(5 + smuggled.utf8.count)", "Transfer-Encoding: chunked"], body: "0\r\n\r\n" + smuggled)

@@ -11,7 +11,7 @@ import Testing
         #expect(response.status == 200)
         #expect(response.bodyString == #"{"status":"ok"}"#)
         #expect(response.header("Content-Type")?.hasPrefix("application/json") == true)
-        CoreProxy.expectCORS(response)
+        GatewayExpect.standardCORS(response, "")
         let head = try await gateway.fetch("HEAD", "/health")
         #expect(head.status == 200)
         await gateway.shutdown()
@@ -22,14 +22,14 @@ import Testing
         let response = try await gateway.fetch("GET", "/ready")
         #expect(response.status == 200)
         #expect(response.bodyString == #"{"status":"ready"}"#)
-        CoreProxy.expectCORS(response)
+        GatewayExpect.standardCORS(response, "")
         await gateway.shutdown()
     }
 
     @Test func healthRejectsOtherMethods() async throws {
         let gateway = try await TestGateway.start(upstream: nil)
         let response = try await gateway.fetch("POST", "/health", headers: [CoreProxy.auth], body: [1])
-        CoreProxy.expectError(response, status: 405, code: "method_not_allowed")
+        GatewayExpect.error(response, status: 405, code: "method_not_allowed")
         #expect(response.header("Allow")?.contains("GET") == true)
         await gateway.shutdown()
     }
@@ -51,7 +51,7 @@ import Testing
         }
         let draining = try #require(ready, "/ready never turned 503")
         #expect(draining.bodyString == #"{"status":"draining"}"#)
-        CoreProxy.expectCORS(draining)
+        GatewayExpect.standardCORS(draining, "")
         // Still serving during SHUTDOWN_DELAY_SECONDS.
         let health = try await gateway.fetch("GET", "/health")
         #expect(health.status == 200)

@@ -9,7 +9,7 @@ import Testing
     /// Serves `raw` for `/conversations/hostile`, a JSON body for anything else.
     private static func exchange(_ raw: [UInt8]) async throws -> RawHTTPResponse {
         var response: RawHTTPResponse?
-        try await CoreProxy.run(handler: { request in
+        try await TestGateway.withUpstream(handler: { request in
             request.path == "/conversations/hostile" ? .raw(raw) : .json(#"{"ok":true}"#)
         }) { gateway, _ in
             response = try await gateway.fetch("GET", "/api/v1/conversations/hostile", headers: [CoreProxy.auth])
@@ -110,7 +110,7 @@ import Testing
     @Test func switchingProtocolsIs502() async throws {
         let response = try await Self.exchange(
             Self.bytes("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"))
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
     }
 
     @Test(
@@ -119,6 +119,6 @@ import Testing
     func controlBytesInAValueAre502(bad: [UInt8]) async throws {
         let response = try await Self.exchange(
             Self.bytes("HTTP/1.1 200 OK\r\nX-Bad: a") + bad + Self.bytes("b\r\nContent-Length: 0\r\n\r\n"))
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
     }
 }

@@ -33,13 +33,13 @@ import Testing
 
     @Test(arguments: badTargets)
     func badTargetIs400(target: String) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let request = CoreProxy.head([
                 "GET \(target) HTTP/1.1", "Host: gateway.test", "\(CoreProxy.auth.0): \(CoreProxy.auth.1)",
             ])
             let (response, client) = try await CoreProxy.rawExchange(gateway, request)
             await client.close()
-            CoreProxy.expectError(response, status: 400, code: "bad_request")
+            GatewayExpect.error(response, status: 400, code: "bad_request")
             #expect(upstream.requests.count == 0)
         }
     }
@@ -47,13 +47,13 @@ import Testing
     /// Raw bytes no text literal can hold: 0x80 and a raw control byte in the path.
     @Test(arguments: [[UInt8(0x80)], [0xC3, 0xA9], [0x01], [0x7F]])
     func rawByteOutsideVisibleASCIIIs400(bytes: [UInt8]) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let request =
                 Array("GET /api/v1/conversations/a".utf8) + bytes
                 + Array(" HTTP/1.1\r\nHost: gateway.test\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n".utf8)
             let (response, client) = try await CoreProxy.rawExchange(gateway, request)
             await client.close()
-            CoreProxy.expectError(response, status: 400, code: "bad_request")
+            GatewayExpect.error(response, status: 400, code: "bad_request")
             #expect(upstream.requests.count == 0)
         }
     }
@@ -70,18 +70,18 @@ import Testing
         ["GET /api/v1/conversations HTTP/1.1", "Host: a.test:123456"],
     ])
     func badHostIs400(lines: [String]) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let request = CoreProxy.head(lines + ["\(CoreProxy.auth.0): \(CoreProxy.auth.1)"])
             let (response, client) = try await CoreProxy.rawExchange(gateway, request)
             await client.close()
-            CoreProxy.expectError(response, status: 400, code: "bad_request")
+            GatewayExpect.error(response, status: 400, code: "bad_request")
             #expect(upstream.requests.count == 0)
         }
     }
 
     @Test(arguments: ["gateway.test", "gateway.test:8443", "127.0.0.1:80", "[::1]:8000", "GATEWAY.test"])
     func goodHostIsServed(host: String) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let request = CoreProxy.head([
                 "GET /api/v1/conversations HTTP/1.1", "Host: \(host)", "\(CoreProxy.auth.0): \(CoreProxy.auth.1)",
             ])
@@ -93,16 +93,16 @@ import Testing
     }
 
     @Test func hygieneRefusalOnPublicPathIsStill400() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/entity-types/%2e%2e/x")
-            CoreProxy.expectError(response, status: 400, code: "bad_request")
+            GatewayExpect.error(response, status: 400, code: "bad_request")
             #expect(upstream.requests.count == 0)
         }
     }
 
     @Test(arguments: ["TRACE", "CONNECT"])
     func traceAndConnectAre405(method: String) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request(method, "/api/v1/conversations", headers: [CoreProxy.auth]))
             var response = try await client.readHead()
@@ -112,7 +112,7 @@ import Testing
                 while let piece = try await client.readChunk() { response.body += piece.bytes }
             }
             await client.close()
-            CoreProxy.expectError(response, status: 405, code: "method_not_allowed")
+            GatewayExpect.error(response, status: 405, code: "method_not_allowed")
             #expect(upstream.requests.count == 0)
         }
     }

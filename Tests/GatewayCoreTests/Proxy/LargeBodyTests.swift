@@ -8,7 +8,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func uploadArrivesIntact(chunked: Bool) async throws {
-        try await CoreProxy.run(retainBodyLimit: 1024) { gateway, upstream in
+        try await TestGateway.withUpstream(retainBodyLimit: 1024) { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let framing = chunked ? ("Transfer-Encoding", "chunked") : ("Content-Length", String(Self.size))
             var pending = RawHTTPClient.request("POST", "/api/v1/ingest/csv", headers: [CoreProxy.auth, framing])
@@ -37,7 +37,7 @@ import Testing
 
     @Test(arguments: [false, true])
     func downloadArrivesIntact(chunked: Bool) async throws {
-        try await CoreProxy.run(handler: { _ in .largeBody(size: Self.size, chunked: chunked) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .largeBody(size: Self.size, chunked: chunked) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/entities/export", headers: [CoreProxy.auth]))
             let response = try await client.readResponse(timeout: .seconds(120), retainBody: false)

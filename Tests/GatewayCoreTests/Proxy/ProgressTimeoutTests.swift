@@ -5,7 +5,7 @@ import Testing
 /// one second here) is closed, while a moving one is not.
 @Suite struct ProgressTimeoutTests {
     @Test func stalledUploadIsCutOff() async throws {
-        try await CoreProxy.run(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
                 RawHTTPClient.request(
@@ -20,7 +20,7 @@ import Testing
         "an upload whose first body byte never comes is cut off too, forwarded or answered locally",
         arguments: ["/api/v1/conversations", "/api/v1/no-such-route"])
     func uploadThatNeverStartsIsCutOff(path: String) async throws {
-        try await CoreProxy.run(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
+        try await TestGateway.withUpstream(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
                 RawHTTPClient.request("POST", path, headers: [CoreProxy.auth, ("Content-Length", "10")]))

@@ -6,7 +6,7 @@ import Testing
 @Suite struct RequestIDTests {
     @Test(arguments: ["abc-123", "A", String(repeating: "r", count: 128), "!~#{}[]\"'"])
     func validIDPassesThroughAndIsEchoed(id: String) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations", headers: [CoreProxy.auth, ("X-Request-ID", id)])
             #expect(response.status == 200)
@@ -35,7 +35,7 @@ import Testing
 
     @Test(arguments: badIDs)
     func invalidIDIsReplacedByAUUID(_ bad: BadID) async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let request = CoreProxy.head(
                 ["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", "\(CoreProxy.auth.0): \(CoreProxy.auth.1)"]
                     + bad.lines)
@@ -51,7 +51,7 @@ import Testing
     }
 
     @Test func generatedIDsDiffer() async throws {
-        try await CoreProxy.run { gateway, _ in
+        try await TestGateway.withUpstream { gateway, _ in
             let a = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             let b = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(a.header("X-Request-ID") != nil)
@@ -60,7 +60,7 @@ import Testing
     }
 
     @Test func upstreamRequestIDDoesNotReplaceTheGatewaysOwn() async throws {
-        try await CoreProxy.run(handler: { _ in .json("{}", headers: [("X-Request-ID", "from-upstream")]) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .json("{}", headers: [("X-Request-ID", "from-upstream")]) }) { gateway, _ in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations", headers: [CoreProxy.auth, ("X-Request-ID", "mine")])
             #expect(response.headers(named: "X-Request-ID") == ["mine"])

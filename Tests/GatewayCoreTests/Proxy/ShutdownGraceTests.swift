@@ -7,7 +7,7 @@ import Testing
 @Suite struct ShutdownGraceTests {
     @Test func streamStillOpenAfterTheGraceIsClosed() async throws {
         // Fifty events 200 ms apart: ten seconds of stream, far beyond a one-second grace.
-        try await CoreProxy.run(
+        try await TestGateway.withUpstream(
             handler: { _ in .events(count: 50, interval: .milliseconds(200)) },
             configure: { $0.shutdownGraceSeconds = 1 }
         ) { gateway, _ in

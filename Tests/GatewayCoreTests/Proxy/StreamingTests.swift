@@ -6,7 +6,7 @@ import Testing
 /// SPEC §12: responses without Content-Length reach the client chunk by chunk.
 @Suite struct StreamingTests {
     @Test func sseStreamIsRelayedWholeWithItsHeaders() async throws {
-        try await CoreProxy.run(handler: { _ in .events(count: 5, interval: .milliseconds(20)) }) { gateway, upstream in
+        try await TestGateway.withUpstream(handler: { _ in .events(count: 5, interval: .milliseconds(20)) }) { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
                 RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth, ("Accept", "text/event-stream")]))
@@ -28,7 +28,7 @@ import Testing
 
     @Test func chunkedAgentOutputIsNotBuffered() async throws {
         let chunks = [UpstreamChunk("part0;"), UpstreamChunk("part1;", after: .hours(1))]
-        try await CoreProxy.run(handler: { _ in .stream(headers: [("Content-Type", "application/x-ndjson")], chunks: chunks) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .stream(headers: [("Content-Type", "application/x-ndjson")], chunks: chunks) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("POST", "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: Array("{}".utf8)))
             let head = try await client.readHead()
@@ -43,7 +43,7 @@ import Testing
 
     @Test func firstEventArrivesWhileUpstreamStillStreaming() async throws {
         let chunks = [UpstreamChunk("data: first\n\n"), UpstreamChunk("data: second\n\n", after: .hours(1))]
-        try await CoreProxy.run(handler: { _ in .stream(headers: [("Content-Type", "text/event-stream")], chunks: chunks) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .stream(headers: [("Content-Type", "text/event-stream")], chunks: chunks) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/workspaces/w1/events", headers: [CoreProxy.auth]))
             _ = try await client.readHead()
@@ -55,7 +55,7 @@ import Testing
 
     /// SPEC §12: UPSTREAM_RESPONSE_TIMEOUT_MS is the wait for the head; a stream may last longer.
     @Test func streamOutlivesTheResponseTimeout() async throws {
-        try await CoreProxy.run(
+        try await TestGateway.withUpstream(
             // The stream lasts twice the timeout; the timeout is long enough for a loaded test run.
             handler: { _ in .events(count: 5, interval: .milliseconds(500)) },
             configure: { $0.upstreamResponseTimeoutMilliseconds = 1000 }
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func clientDisconnectClosesTheUpstreamConnection() async throws {
-        try await CoreProxy.run(handler: { _ in .events(count: 1000, interval: .milliseconds(50)) }) { gateway, upstream in
+        try await TestGateway.withUpstream(handler: { _ in .events(count: 1000, interval: .milliseconds(50)) }) { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
             _ = try await client.readHead()
@@ -83,7 +83,7 @@ import Testing
     }
 
     @Test func upstreamConnectionIsReusedForSequentialRequests() async throws {
-        try await CoreProxy.run { gateway, upstream in
+        try await TestGateway.withUpstream { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let a = try await client.exchange("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
             let b = try await client.exchange("GET", "/api/v1/conversations/2", headers: [CoreProxy.auth])

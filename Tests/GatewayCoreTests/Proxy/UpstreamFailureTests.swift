@@ -8,36 +8,36 @@ import Testing
     @Test func refusedUpstreamIs502() async throws {
         let gateway = try await TestGateway.start(upstream: nil)
         let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
         await gateway.shutdown()
     }
 
     @Test func noHeadWithinResponseTimeoutIs504() async throws {
         let plan = UpstreamPlan.delayHead(.seconds(2), then: .json("{}"))
-        try await CoreProxy.run(handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }) {
+        try await TestGateway.withUpstream(handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }) {
             gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
-            CoreProxy.expectError(response, status: 504, code: "gateway_timeout")
+            GatewayExpect.error(response, status: 504, code: "gateway_timeout")
             #expect(try await upstream.waitForRequests(1).count == 1)
         }
     }
 
     @Test func garbageBeforeHeadIs502() async throws {
-        try await CoreProxy.run(handler: { _ in .raw(Array("garbage\r\n\r\n".utf8)) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(Array("garbage\r\n\r\n".utf8)) }) { gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
-            CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+            GatewayExpect.error(response, status: 502, code: "bad_gateway")
         }
     }
 
     @Test func closeWithoutResponseIs502() async throws {
-        try await CoreProxy.run(handler: { _ in .closeWithoutResponse }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .closeWithoutResponse }) { gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
-            CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+            GatewayExpect.error(response, status: 502, code: "bad_gateway")
         }
     }
 
     @Test func resetAfterHeadWithLengthEndsClientResponseShort() async throws {
-        try await CoreProxy.run(handler: { _ in .resetAfterHead(status: 200, promisedLength: 1024, sentBytes: 16) }) {
+        try await TestGateway.withUpstream(handler: { _ in .resetAfterHead(status: 200, promisedLength: 1024, sentBytes: 16) }) {
             gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations", headers: [CoreProxy.auth]))
@@ -55,7 +55,7 @@ import Testing
 
     @Test func resetInsideChunkedBodyHasNoTerminatingChunk() async throws {
         let partial = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n".utf8)
-        try await CoreProxy.run(handler: { _ in .raw(partial) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(partial) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations", headers: [CoreProxy.auth]))
             let head = try await client.readHead()
@@ -72,9 +72,9 @@ import Testing
 
     @Test func resetBeforeHeadIsNeverAFalse200() async throws {
         let partialHead = Array("HTTP/1.1 200 OK\r\nContent-Len".utf8)
-        try await CoreProxy.run(handler: { _ in .raw(partialHead) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(partialHead) }) { gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
-            CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+            GatewayExpect.error(response, status: 502, code: "bad_gateway")
         }
     }
 }

@@ -7,7 +7,7 @@ import Testing
 @Suite struct UpstreamResponseFramingTests {
     private static func fetch(_ raw: String) async throws -> RawHTTPResponse {
         var response: RawHTTPResponse?
-        try await CoreProxy.run(handler: { _ in .raw(Array(raw.utf8)) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(Array(raw.utf8)) }) { gateway, _ in
             response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
         }
         return try #require(response)
@@ -55,7 +55,7 @@ import Testing
         ])
     func otherTransferCodingsAre502(field: String) async throws {
         let response = try await Self.fetch("HTTP/1.1 200 OK\r\n\(field)\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
     }
 
     @Test func aBodyWithoutLengthEndsAtClose() async throws {
@@ -69,7 +69,7 @@ import Testing
         // obs-text (Latin-1 é) and inner spaces are kept; surrounding whitespace is not.
         let raw = Array("HTTP/1.1 200 OK\r\nX-Name:   caf".utf8) + [0xE9] + Array("  au  lait \r\nContent-Length: 0\r\n\r\n".utf8)
         var response: RawHTTPResponse?
-        try await CoreProxy.run(handler: { _ in .raw(raw) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(raw) }) { gateway, _ in
             response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
         }
         let head = try #require(response).rawHead
@@ -100,18 +100,18 @@ import Testing
         ])
     func malformedHeadIs502(raw: String) async throws {
         let response = try await Self.fetch(raw)
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
     }
 
     @Test func aHeadLargerThanTheLimitIs502() async throws {
         let big = String(repeating: "X-Filler: " + String(repeating: "a", count: 1000) + "\r\n", count: 90)
         let response = try await Self.fetch("HTTP/1.1 200 OK\r\n" + big + "Content-Length: 0\r\n\r\n")
-        CoreProxy.expectError(response, status: 502, code: "bad_gateway")
+        GatewayExpect.error(response, status: 502, code: "bad_gateway")
     }
 
     @Test func chunkDataLongerThanItsSizeEndsTheResponseAbruptly() async throws {
         let raw = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcdef\r\n0\r\n\r\n".utf8)
-        try await CoreProxy.run(handler: { _ in .raw(raw, thenClose: false) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .raw(raw, thenClose: false) }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations", headers: [CoreProxy.auth]))
             let head = try await client.readHead()

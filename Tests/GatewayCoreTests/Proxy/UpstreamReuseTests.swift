@@ -7,7 +7,7 @@ import Testing
 @Suite struct UpstreamReuseTests {
     @Test func requestOnADroppedKeptAliveConnectionIsRetriedOnAFreshOne() async throws {
         let seenOnFirstConnection = Mutex(0)
-        try await CoreProxy.run(handler: { request in
+        try await TestGateway.withUpstream(handler: { request in
             guard request.connectionNumber == 1 else { return .json(#"{"fresh":true}"#) }
             let count = seenOnFirstConnection.withLock { n in
                 n += 1

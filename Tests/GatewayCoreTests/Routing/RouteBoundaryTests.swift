@@ -25,7 +25,7 @@ import Testing
     func unknownPathIs404AndNotProxied(target: String) async throws {
         try await ServiceUpstreams.run { gateway, upstreams in
             let response = try await gateway.fetch("GET", target, headers: [CoreProxy.adminAuth])
-            CoreProxy.expectError(response, status: 404, code: "not_found")
+            GatewayExpect.error(response, status: 404, code: "not_found")
             #expect(upstreams.received.isEmpty, "\(upstreams.received)")
         }
     }
@@ -33,7 +33,7 @@ import Testing
     @Test func unknownPathWithoutTokenIs401() async throws {
         try await ServiceUpstreams.run { gateway, upstreams in
             let response = try await gateway.fetch("GET", "/api/v1/entitiesX")
-            CoreProxy.expectError(response, status: 401, code: "unauthorized")
+            GatewayExpect.error(response, status: 401, code: "unauthorized")
             #expect(upstreams.received.isEmpty)
         }
     }
@@ -43,7 +43,7 @@ import Testing
         try await ServiceUpstreams.run { gateway, upstreams in
             let body: [UInt8]? = method == "GET" || method == "DELETE" ? nil : Array("{}".utf8)
             let response = try await gateway.fetch(method, "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: body)
-            CoreProxy.expectError(response, status: 405, code: "method_not_allowed")
+            GatewayExpect.error(response, status: 405, code: "method_not_allowed")
             #expect(response.header("Allow") == "POST")
             #expect(upstreams.received.isEmpty)
         }

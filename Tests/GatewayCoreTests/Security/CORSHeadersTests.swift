@@ -48,7 +48,7 @@ struct CORSHeadersTests {
         default:
             handler = SecurityHarness.hostileCORSUpstream
         }
-        try await SecurityHarness.run(upstream: handler, configure: { config in
+        try await TestGateway.withUpstream(handler: handler, configure: { config in
             if kind == .rateLimited429 {
                 config.rateLimitBurst = 1
                 config.rateLimitPerMinute = 1
@@ -100,18 +100,18 @@ struct CORSHeadersTests {
                     "GET", SecurityHarness.protectedPath, headers: [user, ("X-Folded", "a\r\n b")])
             }
             #expect(response.status == kind.expectedStatus, "\(kind): \(response.rawHead)")
-            SecurityExpect.standardCORS(response, "\(kind)\n\(response.rawHead)")
+            GatewayExpect.standardCORS(response, "\(kind)\n\(response.rawHead)")
         }
     }
 
     @Test func upstreamAccessControlHeadersAreRemoved() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath,
                 headers: [TestGateway.bearer(), ("Origin", "https://evil.example")])
             #expect(response.status == 200)
             try await upstream.waitForRequests(1)
-            SecurityExpect.standardCORS(response, response.rawHead)
+            GatewayExpect.standardCORS(response, response.rawHead)
             #expect(!response.rawHead.contains("evil.example"), "\(response.rawHead)")
             #expect(!response.rawHead.contains("X-Upstream-Secret"), "\(response.rawHead)")
             // The rest of the upstream's head still passes.

@@ -16,19 +16,19 @@ struct CORSOriginListTests {
     }
 
     @Test func allowedOriginIsEchoedWithCredentials() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
             #expect(response.headers(named: "Access-Control-Allow-Origin") == [Self.allowed])
             #expect(response.headers(named: "Access-Control-Allow-Credentials") == ["true"])
-            SecurityExpect.commonCORS(response, response.rawHead)
+            GatewayExpect.commonCORS(response, response.rawHead)
             #expect(!response.rawHead.contains("evil.example"))
         }
     }
 
     @Test func varyOriginIsMergedWithTheUpstreamVaryIntoOneField() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
@@ -45,7 +45,7 @@ struct CORSOriginListTests {
             [("Vary", "Accept-Encoding"), ("vary", "Origin")],
         ]
         for headers in upstreamVary {
-            try await SecurityHarness.run(upstream: { _ in .json("{}", headers: headers) }, configure: Self.listMode) {
+            try await TestGateway.withUpstream(handler: { _ in .json("{}", headers: headers) }, configure: Self.listMode) {
                 (gateway: TestGateway, _: TestUpstream) async throws in
                 let response = try await gateway.fetch(
                     "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
@@ -60,7 +60,7 @@ struct CORSOriginListTests {
 
     @Test(arguments: ["https://evil.example", "null", "https://app.example.evil.example", "http://app.example"])
     func otherOriginsGetNoAllowOrigin(_ origin: String) async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
             let proxied = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", origin)])
             let preflight = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath, headers: [("Origin", origin)])
@@ -74,7 +74,7 @@ struct CORSOriginListTests {
     }
 
     @Test func everyResponseVariesByOriginInListMode() async throws {
-        try await SecurityHarness.run(configure: {
+        try await TestGateway.withUpstream(configure: {
             Self.listMode(&$0)
             $0.rateLimitBurst = 2
             $0.rateLimitPerMinute = 1
@@ -91,7 +91,7 @@ struct CORSOriginListTests {
             #expect(responses.map(\.1.status) == [200, 401, 429, 200, 200, 200, 400])
             for (name, response) in responses {
                 #expect(Self.varyTokens(response).filter { $0 == "origin" }.count == 1, "\(name): \(response.rawHead)")
-                SecurityExpect.commonCORS(response, name)
+                GatewayExpect.commonCORS(response, name)
             }
             for (name, response) in responses where name != "ready no origin" {
                 #expect(response.headers(named: "Access-Control-Allow-Origin") == [Self.allowed], "\(name)")
@@ -102,13 +102,13 @@ struct CORSOriginListTests {
     }
 
     @Test func wildcardModeNeverSendsCredentials() async throws {
-        try await SecurityHarness.run(upstream: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
-            SecurityExpect.standardCORS(response, response.rawHead)
+            GatewayExpect.standardCORS(response, response.rawHead)
             let preflight = try await gateway.fetch("OPTIONS", "/x", headers: [("Origin", Self.allowed)])
-            SecurityExpect.standardCORS(preflight, preflight.rawHead)
+            GatewayExpect.standardCORS(preflight, preflight.rawHead)
         }
     }
 }

@@ -16,14 +16,14 @@ struct CORSPreflightTests {
 
     @Test(arguments: targets)
     func optionsIsAnsweredLocallyWithoutAToken(_ target: String) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "OPTIONS", target,
                 headers: [("Origin", "https://app.example"), ("Access-Control-Request-Method", "POST")])
             #expect(response.status == 200, "\(response.rawHead)")
             #expect(response.bodyCount == 0)
             #expect(response.header("WWW-Authenticate") == nil)
-            SecurityExpect.standardCORS(response, "OPTIONS \(target)")
+            GatewayExpect.standardCORS(response, "OPTIONS \(target)")
             #expect(upstream.requests.isEmpty)
 
             // The upstream is reachable: a proxied request afterwards is the only one it sees.
@@ -36,7 +36,7 @@ struct CORSPreflightTests {
     }
 
     @Test func optionsWithAnInvalidTokenIsStill200() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "OPTIONS", "/api/v1/admin/x", headers: [SecurityTokens.bearer("not.a.token")])
             #expect(response.status == 200)
@@ -46,14 +46,14 @@ struct CORSPreflightTests {
     }
 
     @Test func optionsIsNotRateLimitedAndDoesNotSpendTheBucket() async throws {
-        try await SecurityHarness.run(configure: {
+        try await TestGateway.withUpstream(configure: {
             $0.rateLimitBurst = 1
             $0.rateLimitPerMinute = 1
         }) { (gateway: TestGateway, upstream: TestUpstream) async throws in
             for i in 0..<12 {
                 let response = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath)
                 #expect(response.status == 200, "OPTIONS #\(i)")
-                SecurityExpect.standardCORS(response, "OPTIONS #\(i)")
+                GatewayExpect.standardCORS(response, "OPTIONS #\(i)")
             }
             // The single token of this client's bucket is still there...
             let first = try await gateway.fetch("GET", SecurityHarness.publicPath)

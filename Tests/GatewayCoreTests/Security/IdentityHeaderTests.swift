@@ -15,13 +15,13 @@ struct IdentityHeaderTests {
     ]
 
     @Test func spoofedUserHeadersAreReplacedByTheTokenIdentity() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("u-real", roles: ["user", "power_user"])
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: Self.spoofed + [SecurityTokens.bearer(token)])
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)
-            let identity = SecurityExpect.userHeaders(recorded[0])
+            let identity = GatewayExpect.userHeaders(recorded[0])
             #expect(identity.map { $0.0.lowercased() }.sorted() == ["x-user-id", "x-user-roles"], "\(identity)")
             #expect(recorded[0].headers(named: "X-User-ID") == ["u-real"])
             #expect(recorded[0].headers(named: "X-User-Roles") == ["user,power_user"])
@@ -30,16 +30,16 @@ struct IdentityHeaderTests {
     }
 
     @Test func spoofedUserHeadersAreRemovedWithoutAToken() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch("GET", SecurityHarness.publicPath, headers: Self.spoofed)
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)
-            #expect(SecurityExpect.userHeaders(recorded[0]).isEmpty, "\(recorded[0].headers)")
+            #expect(GatewayExpect.userHeaders(recorded[0]).isEmpty, "\(recorded[0].headers)")
         }
     }
 
     @Test func rolesHeaderIsEmptyWhenTheTokenHasNoRoles() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let emptyRoles = SecurityTokens.valid("no-roles-1", roles: [])
             let absentRoles = SecurityTokens.valid("no-roles-2", roles: nil)
             for token in [emptyRoles, absentRoles] {
@@ -54,7 +54,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func userIDIsForwardedVerbatim() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             // Punctuation and spaces are allowed in user_id; only control characters are not.
             let user = "svc c0de@example.org/42;x=\"y\""
             let response = try await gateway.fetch(
@@ -68,7 +68,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func authorizationAndCookieAreForwardedUnchanged() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let authorization = "Bearer " + SecurityTokens.valid("fwd-user")
             let cookie = "a=1; aegis_token=whatever; b=two"
             let response = try await gateway.fetch(
@@ -82,7 +82,7 @@ struct IdentityHeaderTests {
     }
 
     @Test func connectionHeaderCannotStripTheIdentity() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath,
                 headers: [

@@ -6,7 +6,7 @@ import Testing
 @Suite("Identity per request on a keep-alive connection")
 struct KeepAliveIdentityTests {
     @Test func eachRequestOnOneConnectionGetsItsOwnIdentity() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             defer { Task { await client.close() } }
             let alice = SecurityTokens.bearer(SecurityTokens.valid("alice", roles: ["admin"]))
@@ -29,7 +29,7 @@ struct KeepAliveIdentityTests {
     }
 
     @Test func pipelinedRequestsAreJudgedOneByOne() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             defer { Task { await client.close() } }
             let carol = SecurityTokens.bearer(SecurityTokens.valid("carol"))
@@ -49,7 +49,7 @@ struct KeepAliveIdentityTests {
                     return
                 }
                 statuses.append(response.status)
-                SecurityExpect.standardCORS(response, "pipelined #\(statuses.count)")
+                GatewayExpect.standardCORS(response, "pipelined #\(statuses.count)")
             }
             #expect(statuses == [200, 200, 401, 200])
             let recorded = try await upstream.waitForRequests(2)
@@ -60,7 +60,7 @@ struct KeepAliveIdentityTests {
     }
 
     @Test func rateLimitIsPerRequestNotPerConnection() async throws {
-        try await SecurityHarness.run(configure: {
+        try await TestGateway.withUpstream(configure: {
             $0.rateLimitBurst = 2
             $0.rateLimitPerMinute = 1
         }) { (gateway: TestGateway, _: TestUpstream) async throws in

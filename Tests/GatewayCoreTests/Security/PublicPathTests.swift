@@ -22,24 +22,24 @@ struct PublicPathTests {
 
     @Test(arguments: publicTargets)
     func publicPathIsServedWithoutAToken(_ target: String) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let method = target == "/api/v1/auth/token" ? "POST" : "GET"
             let response = try await gateway.fetch(method, target, body: method == "POST" ? Array("{}".utf8) : nil)
             #expect(response.status == 200, "\(target): \(response.bodyString)")
             let recorded = try await upstream.waitForRequests(1)
-            #expect(SecurityExpect.userHeaders(recorded[0]).isEmpty)
+            #expect(GatewayExpect.userHeaders(recorded[0]).isEmpty)
         }
     }
 
     @Test(arguments: protectedTwins)
     func boundaryTwinIsNotPublic(_ target: String) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch("GET", target)
             // %2F is refused by hygiene (400); everything else needs a token.
             if target.contains("%2F") {
                 #expect(response.status == 400, "\(target)")
             } else {
-                SecurityExpect.jsonError(response, status: 401, code: "unauthorized", target)
+                GatewayExpect.error(response, status: 401, code: "unauthorized", target)
                 #expect(response.headers(named: "WWW-Authenticate") == ["Bearer"])
             }
             #expect(upstream.requests.isEmpty)
@@ -47,21 +47,21 @@ struct PublicPathTests {
     }
 
     @Test func unknownPathIs401WithoutTokenAnd404WithOne() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             for target in ["/api/v1/no-such-thing", "/", "/api/v2/entity-types", "/api/v1/entity-typesX"] {
                 let anonymous = try await gateway.fetch("GET", target)
-                SecurityExpect.jsonError(anonymous, status: 401, code: "unauthorized", "anonymous \(target)")
+                GatewayExpect.error(anonymous, status: 401, code: "unauthorized", "anonymous \(target)")
                 let junk = try await gateway.fetch("GET", target, headers: [SecurityTokens.bearer("junk")])
-                SecurityExpect.jsonError(junk, status: 401, code: "unauthorized", "junk token \(target)")
+                GatewayExpect.error(junk, status: 401, code: "unauthorized", "junk token \(target)")
                 let authenticated = try await gateway.fetch("GET", target, headers: [TestGateway.bearer()])
-                SecurityExpect.jsonError(authenticated, status: 404, code: "not_found", "authenticated \(target)")
+                GatewayExpect.error(authenticated, status: 404, code: "not_found", "authenticated \(target)")
             }
             #expect(upstream.requests.isEmpty)
         }
     }
 
     @Test func publicPathWithAValidTokenStillGetsTheIdentity() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/relationship-rules/7",
                 headers: [SecurityTokens.bearer(SecurityTokens.valid("pub-user", roles: ["analyst", "power_user"]))])
@@ -73,7 +73,7 @@ struct PublicPathTests {
     }
 
     @Test func publicPathWithAnInvalidTokenIsServedWithoutIdentity() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let expired = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#, exp: String(SecurityTokens.now - 5)))
             let tampered = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#), secret: "nope")
             for token in ["junk", expired, tampered] {
@@ -84,13 +84,13 @@ struct PublicPathTests {
             }
             let recorded = try await upstream.waitForRequests(3)
             for request in recorded {
-                #expect(SecurityExpect.userHeaders(request).isEmpty, "\(request.headers)")
+                #expect(GatewayExpect.userHeaders(request).isEmpty, "\(request.headers)")
             }
         }
     }
 
     @Test func healthAndReadyNeedNoToken() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let health = try await gateway.fetch("GET", "/health", headers: [SecurityTokens.bearer("junk")])
             #expect(health.status == 200)
             #expect(health.bodyString == #"{"status":"ok"}"#)

@@ -11,7 +11,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func burstOfThreeThenA429WithRetryAfter() async throws {
-        try await SecurityHarness.run(configure: {
+        try await TestGateway.withUpstream(configure: {
             $0.rateLimitBurst = 3
             // One token a minute: a slow, loaded test run cannot refill the bucket in between.
             $0.rateLimitPerMinute = 1
@@ -22,17 +22,17 @@ struct RateLimitGatewayTests {
                 #expect(response.status == 200, "request \(i)")
             }
             let limited = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [user])
-            SecurityExpect.jsonError(limited, status: 429, code: "rate_limited", "4th request")
+            GatewayExpect.error(limited, status: 429, code: "rate_limited", "4th request")
             let retryAfter = try #require(limited.header("Retry-After"))
             #expect(Int(retryAfter).map { $0 >= 1 } == true, "Retry-After \(retryAfter)")
-            SecurityExpect.standardCORS(limited, "429")
+            GatewayExpect.standardCORS(limited, "429")
             #expect(upstream.requests.count == 3)
         }
     }
 
     @Test func proxiedResponsesCarryRateLimitHeaders() async throws {
-        try await SecurityHarness.run(
-            upstream: { _ in .json("{}", headers: [("RateLimit", "forged"), ("RateLimit-Policy", "forged")]) },
+        try await TestGateway.withUpstream(
+            handler: { _ in .json("{}", headers: [("RateLimit", "forged"), ("RateLimit-Policy", "forged")]) },
             configure: {
                 $0.rateLimitBurst = 3
                 $0.rateLimitPerMinute = 1
@@ -57,7 +57,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func separateUsersHaveSeparateBuckets() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             let alice = TestGateway.bearer("alice")
             let bob = TestGateway.bearer("bob")
             #expect(try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [alice]).status == 200)
@@ -70,7 +70,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func aJunkTokenDoesNotBuyAFreshBucket() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             // Anonymous request spends the IP bucket.
             #expect(try await gateway.fetch("GET", SecurityHarness.publicPath).status == 200)
             // Junk tokens, and a forged token naming another user, fall back to that IP bucket.
@@ -90,7 +90,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func spoofedForwardedForFromAnUntrustedPeerIsIgnored() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             let first = try await gateway.fetch(
                 "GET", SecurityHarness.publicPath, headers: [("X-Forwarded-For", "198.51.100.1")])
             #expect(first.status == 200)
@@ -104,7 +104,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func trustedProxyForwardedForGivesEachClientItsOwnBucket() async throws {
-        try await SecurityHarness.run(configure: {
+        try await TestGateway.withUpstream(configure: {
             Self.tight(&$0)
             $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!]
         }) { (gateway: TestGateway, upstream: TestUpstream) async throws in
@@ -125,7 +125,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func healthAndReadyAreNotLimited() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             for i in 0..<8 {
                 #expect(try await gateway.fetch("GET", "/health").status == 200, "health #\(i)")
                 #expect(try await gateway.fetch("GET", "/ready").status == 200, "ready #\(i)")
@@ -139,7 +139,7 @@ struct RateLimitGatewayTests {
     }
 
     @Test func hygieneRefusalsAreNotCounted() async throws {
-        try await SecurityHarness.run(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
             for _ in 0..<3 {
                 #expect(try await gateway.fetch("GET", "/api/v1/entity-types/%2e%2e/x").status == 400)
             }

@@ -35,7 +35,7 @@ struct RoleCheckTests {
 
     @Test(arguments: cases)
     func roleRequirement(_ c: Case) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             var headers: [(String, String)] = []
             if let roles = c.roles { headers.append(SecurityTokens.bearer(SecurityTokens.valid("role-user", roles: roles))) }
             let response = try await gateway.fetch("GET", c.path, headers: headers)
@@ -45,19 +45,19 @@ struct RoleCheckTests {
                 let recorded = try await upstream.waitForRequests(1)
                 #expect(recorded[0].headers(named: "X-User-Roles") == [c.roles!.joined(separator: ",")])
             case 401:
-                SecurityExpect.jsonError(response, status: 401, code: "unauthorized")
+                GatewayExpect.error(response, status: 401, code: "unauthorized")
                 #expect(upstream.requests.isEmpty)
             default:
-                SecurityExpect.jsonError(response, status: 403, code: "forbidden")
+                GatewayExpect.error(response, status: 403, code: "forbidden")
                 #expect(response.header("WWW-Authenticate") == nil)
-                SecurityExpect.standardCORS(response, "403")
+                GatewayExpect.standardCORS(response, "403")
                 #expect(upstream.requests.isEmpty)
             }
         }
     }
 
     @Test func roleRoutesForwardToTheirInternalPaths() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let admin = SecurityTokens.bearer(SecurityTokens.valid("boss", roles: ["admin"]))
             #expect(try await gateway.fetch("GET", "/api/v1/admin/reindex", headers: [admin]).status == 200)
             #expect(try await gateway.fetch("GET", "/api/v1/detection-rules/3", headers: [admin]).status == 200)

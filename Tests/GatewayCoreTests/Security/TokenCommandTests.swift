@@ -64,7 +64,7 @@ struct TokenCommandTests {
         }
 
         // The real gateway accepts it, roles included.
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/detection-rules", headers: [SecurityTokens.bearer(token)])
             #expect(response.status == 200, "\(response.bodyString)")

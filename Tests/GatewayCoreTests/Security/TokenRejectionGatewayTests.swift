@@ -67,11 +67,11 @@ struct TokenRejectionGatewayTests {
 
     @Test(arguments: Variant.allCases)
     func invalidTokenGets401(_ variant: Variant) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = variant.token
             let viaHeader = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [SecurityTokens.bearer(token)])
-            SecurityExpect.jsonError(viaHeader, status: 401, code: "unauthorized", "\(variant) via header")
+            GatewayExpect.error(viaHeader, status: 401, code: "unauthorized", "\(variant) via header")
             #expect(viaHeader.headers(named: "WWW-Authenticate") == [#"Bearer error="invalid_token""#])
 
             let viaCookie = try await gateway.fetch(
@@ -84,7 +84,7 @@ struct TokenRejectionGatewayTests {
     /// The control for the variants above: the baseline they are built from is accepted,
     /// and so is a large token that stays under 8 KiB.
     @Test func baselineAndLargeTokensAreAccepted() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let baseline = SecurityTokens.token()
             let padding = String(repeating: "p", count: 5 * 1024)
             let large = SecurityTokens.token(SecurityTokens.claims(extra: [#""pad":"\#(padding)""#]))
@@ -108,7 +108,7 @@ struct TokenRejectionGatewayTests {
         let mac = HMAC<SHA384>.authenticationCode(
             for: Array("\(header).\(payload)".utf8), using: SymmetricKey(data: Array(TestGateway.secret.utf8)))
         let token = "\(header).\(payload).\(TestTokens.base64URL(Array(mac)))"
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [SecurityTokens.bearer(token)])
             #expect(response.status == 401)

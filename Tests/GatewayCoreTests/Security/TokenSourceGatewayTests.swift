@@ -8,7 +8,7 @@ struct TokenSourceGatewayTests {
 
     @Test(arguments: ["Bearer", "bearer", "BEARER", "bEaReR"])
     func bearerSchemeIsCaseInsensitive(_ scheme: String) async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("scheme-user")
             let response = try await gateway.fetch("GET", Self.path, headers: [("Authorization", "\(scheme) \(token)")])
             #expect(response.status == 200, "\(response.bodyString)")
@@ -18,7 +18,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func cookieIsUsedWhenThereIsNoAuthorizationHeader() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let cookie = "theme=dark; aegis_token=\(SecurityTokens.valid("cookie-user")); lang=en"
             let response = try await gateway.fetch("GET", Self.path, headers: [("Cookie", cookie)])
             #expect(response.status == 200, "\(response.bodyString)")
@@ -29,7 +29,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func bearerHeaderWinsOverTheCookie() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", Self.path,
                 headers: [
@@ -44,7 +44,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func invalidBearerHeaderIsNotRescuedByAValidCookie() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let expired = SecurityTokens.token(SecurityTokens.claims(exp: String(SecurityTokens.now - 60)))
             for bad in ["junk", expired] {
                 let response = try await gateway.fetch(
@@ -52,7 +52,7 @@ struct TokenSourceGatewayTests {
                     headers: [
                         SecurityTokens.bearer(bad), ("Cookie", "aegis_token=\(SecurityTokens.valid("cookie-user"))"),
                     ])
-                SecurityExpect.jsonError(response, status: 401, code: "unauthorized", "bad header \(bad)")
+                GatewayExpect.error(response, status: 401, code: "unauthorized", "bad header \(bad)")
                 #expect(response.headers(named: "WWW-Authenticate") == [#"Bearer error="invalid_token""#])
             }
             #expect(upstream.requests.isEmpty)
@@ -60,7 +60,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func otherAuthorizationSchemesFallBackToTheCookie() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let basic = "Basic dXNlcjpwYXNz"
             let ok = try await gateway.fetch(
                 "GET", Self.path,
@@ -72,16 +72,16 @@ struct TokenSourceGatewayTests {
 
             // Basic alone is no token at all: a plain challenge, not invalid_token.
             let none = try await gateway.fetch("GET", Self.path, headers: [("Authorization", basic)])
-            SecurityExpect.jsonError(none, status: 401, code: "unauthorized")
+            GatewayExpect.error(none, status: 401, code: "unauthorized")
             #expect(none.headers(named: "WWW-Authenticate") == ["Bearer"])
         }
     }
 
     @Test func apiKeyIsNeitherAcceptedNorForwarded() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid("key-user")
             let refused = try await gateway.fetch("GET", Self.path, headers: [("X-API-Key", token)])
-            SecurityExpect.jsonError(refused, status: 401, code: "unauthorized")
+            GatewayExpect.error(refused, status: 401, code: "unauthorized")
             #expect(refused.headers(named: "WWW-Authenticate") == ["Bearer"])
 
             let ok = try await gateway.fetch(
@@ -94,11 +94,11 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func twoAuthorizationHeadersAreRefused() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let bearer = SecurityTokens.bearer(SecurityTokens.valid())
             for pair in [[bearer, bearer], [bearer, ("Authorization", "Basic dXNlcjpwYXNz")]] {
                 let response = try await gateway.fetch("GET", Self.path, headers: pair)
-                SecurityExpect.jsonError(response, status: 401, code: "unauthorized")
+                GatewayExpect.error(response, status: 401, code: "unauthorized")
                 #expect(response.headers(named: "WWW-Authenticate") == [#"Bearer error="invalid_token""#])
             }
             #expect(upstream.requests.isEmpty)
@@ -106,7 +106,7 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func twoTokenCookiesAreRefused() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let token = SecurityTokens.valid()
             let variants: [[(String, String)]] = [
                 [("Cookie", "aegis_token=\(token); aegis_token=\(token)")],
@@ -114,7 +114,7 @@ struct TokenSourceGatewayTests {
             ]
             for headers in variants {
                 let response = try await gateway.fetch("GET", Self.path, headers: headers)
-                SecurityExpect.jsonError(response, status: 401, code: "unauthorized")
+                GatewayExpect.error(response, status: 401, code: "unauthorized")
                 #expect(response.headers(named: "WWW-Authenticate") == [#"Bearer error="invalid_token""#])
             }
             #expect(upstream.requests.isEmpty)
@@ -122,13 +122,13 @@ struct TokenSourceGatewayTests {
     }
 
     @Test func challengeDependsOnWhetherATokenWasPresented() async throws {
-        try await SecurityHarness.run { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             let missing = try await gateway.fetch("GET", Self.path)
-            SecurityExpect.jsonError(missing, status: 401, code: "unauthorized", "missing")
+            GatewayExpect.error(missing, status: 401, code: "unauthorized", "missing")
             #expect(missing.headers(named: "WWW-Authenticate") == ["Bearer"])
 
             let invalid = try await gateway.fetch("GET", Self.path, headers: [SecurityTokens.bearer("x.y.z")])
-            SecurityExpect.jsonError(invalid, status: 401, code: "unauthorized", "invalid")
+            GatewayExpect.error(invalid, status: 401, code: "unauthorized", "invalid")
             #expect(invalid.headers(named: "WWW-Authenticate") == [#"Bearer error="invalid_token""#])
 
             let badCookie = try await gateway.fetch("GET", Self.path, headers: [("Cookie", "aegis_token=x.y.z")])
