@@ -1,32 +1,21 @@
-import Crypto
 import Foundation
 
-/// Builds tokens by hand, independently of `JWTMinter`: JSON text written
-/// out literally, Foundation's base64 turned into base64url, and
-/// swift-crypto's HMAC.
+/// The verifier unit tests' secret, clock and claim defaults; tokens are built by `TestTokens`.
 enum JWTFixture {
     static let secret = "unit-test-secret-\u{1F511}"
     static let issuer = "aegis-gateway"
     static let now: Double = 1_700_000_000
     static let standardHeader = #"{"alg":"HS256","typ":"JWT"}"#
 
-    static func base64url(_ bytes: some Sequence<UInt8>) -> String {
-        Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
+    static func base64url(_ bytes: some Sequence<UInt8>) -> String { TestTokens.base64URL(Array(bytes)) }
 
     static func base64url(_ text: String) -> String { base64url(Array(text.utf8)) }
 
-    static func hs256(_ input: String, secret: String = secret) -> String {
-        base64url(Array(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
-    }
+    static func hs256(_ input: String, secret: String = secret) -> String { TestTokens.signature(input, secret: secret) }
 
     /// A token from literal header and payload JSON, signed HS256 with `secret`.
     static func token(header: String = standardHeader, payload: String, secret: String = secret) -> String {
-        let input = base64url(header) + "." + base64url(payload)
-        return input + "." + hs256(input, secret: secret)
+        TestTokens.make(claims: payload, secret: secret, header: header)
     }
 
     /// A claim set as JSON text. Each argument is a JSON fragment, written

@@ -5,13 +5,7 @@ import Testing
 /// SPEC §2 at process level: the built binary exits 2 with one stderr line naming the
 /// bad variable (and never the secret).
 @Suite struct ConfigurationProcessTests {
-    /// `<package root>/.build/debug/aegis-gateway`, found from this file's path.
-    static let binary: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-        .appendingPathComponent(".build/debug/aegis-gateway")
-
-    static var binaryExists: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+    static var binary: URL { GatewayProcess.binary }
 
     struct Outcome {
         var status: Int32
@@ -21,6 +15,7 @@ import Testing
 
     /// Runs the binary with only `env` (plus PATH); kills it if it is still running after 20 s.
     static func run(env: [String: String]) async throws -> Outcome {
+        try GatewayProcess.requireFreshBinary()
         let process = Process()
         process.executableURL = binary
         process.arguments = []
@@ -47,7 +42,6 @@ import Testing
     }
 
     @Test(
-        .enabled(if: binaryExists, "aegis-gateway binary not built at .build/debug; run `swift build` first"),
         arguments: [
             (["API_GATEWAY_PORT": "99999"], "API_GATEWAY_PORT", "99999"),
             (["RATE_LIMIT_BURST": "zero"], "RATE_LIMIT_BURST", "zero"),
@@ -66,7 +60,7 @@ import Testing
         #expect(!outcome.stdout.contains("proc-test-secret-xyz"))
     }
 
-    @Test(.enabled(if: binaryExists, "aegis-gateway binary not built at .build/debug; run `swift build` first"))
+    @Test
     func emptySecretExitsTwoNamingIt() async throws {
         let outcome = try await Self.run(env: ["JWT_SECRET": ""])
         #expect(outcome.status == 2, "stderr: \(outcome.stderr)")

@@ -21,7 +21,37 @@ final class GatewayProcess: Sendable {
         }
         return packageRoot.appendingPathComponent(".build/debug/aegis-gateway")
     }()
-    static var isBuilt: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+    /// Fails loudly (never skips) when the binary is missing or older than a source file: a test
+    /// of a stale binary would check yesterday's gateway.
+    static func requireFreshBinary() throws {
+        let files = FileManager.default
+        guard files.isExecutableFile(atPath: binary.path),
+            var built = try files.attributesOfItem(atPath: binary.path)[.modificationDate] as? Date
+        else {
+            throw BinaryProblem(description: "\(binary.path) is missing: run `swift build` before `swift test`")
+        }
+        // A build that found nothing to relink (a file touched, not changed) still rewrites the
+        // executable target's output map: the binary is as new as that build.
+        let outputMap = binary.deletingLastPathComponent().appendingPathComponent("AegisGateway.build/output-file-map.json")
+        if let mapped = try? files.attributesOfItem(atPath: outputMap.path)[.modificationDate] as? Date, mapped > built {
+            built = mapped
+        }
+        let sources = packageRoot.appendingPathComponent("Sources")
+        let enumerator = files.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey])
+        while let file = enumerator?.nextObject() as? URL {
+            guard file.pathExtension == "swift",
+                let changed = try file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate
+            else { continue }
+            if changed > built {
+                throw BinaryProblem(
+                    description: "\(binary.path) is older than \(file.path): run `swift build` before `swift test`")
+            }
+        }
+    }
+
+    struct BinaryProblem: Error, CustomStringConvertible {
+        var description: String
+    }
 
     struct Output: Sendable {
         var stdout: [UInt8] = []
@@ -49,6 +79,7 @@ final class GatewayProcess: Sendable {
 
     /// - Parameter readStdout: false leaves stdout a pipe nobody reads (it fills and blocks writers).
     static func launch(_ arguments: [String], environment: [String: String], readStdout: Bool = true) throws -> GatewayProcess {
+        try requireFreshBinary()
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments

@@ -22,8 +22,7 @@ struct ServeProcessLoggingTests {
         return (output, "serve-log-probe")
     }
 
-    @Test("at the default level, stdout gets one JSON access line per request",
-        .enabled(if: GatewayProcess.isBuilt, "build .build/debug/aegis-gateway first"))
+    @Test("at the default level, stdout gets one JSON access line per request")
     func defaultLevel() async throws {
         let (output, id) = try await Self.run([:])
         let lines = output.stdoutText.split(separator: "\n").map(String.init).filter { $0.contains(id) }
@@ -36,16 +35,14 @@ struct ServeProcessLoggingTests {
         #expect(output.stdoutText.split(separator: "\n").allSatisfy { (try? accessLogObject(String($0)))?["msg"] as? String == "access" })
     }
 
-    @Test("LOG_LEVEL=warning turns the access log off",
-        .enabled(if: GatewayProcess.isBuilt, "build .build/debug/aegis-gateway first"))
+    @Test("LOG_LEVEL=warning turns the access log off")
     func warningLevel() async throws {
         let (output, id) = try await Self.run(["LOG_LEVEL": "warning"])
         #expect(!output.stdoutText.contains(id), "stdout: \(output.stdoutText)")
         #expect(!output.stdoutText.contains("access"))
     }
 
-    @Test("LOG_FORMAT=text writes the access line as text",
-        .enabled(if: GatewayProcess.isBuilt, "build .build/debug/aegis-gateway first"))
+    @Test("LOG_FORMAT=text writes the access line as text")
     func textFormat() async throws {
         let (output, id) = try await Self.run(["LOG_FORMAT": "text"])
         let lines = output.stdoutText.split(separator: "\n").filter { $0.contains(id) }

@@ -5,17 +5,11 @@ import Testing
 /// SPEC §13: `aegis-gateway token` prints a token the gateway accepts. Runs the built binary.
 @Suite("aegis-gateway token command")
 struct TokenCommandTests {
-    static let packageRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // Security
-        .deletingLastPathComponent()  // GatewayCoreTests
-        .deletingLastPathComponent()  // Tests
-        .deletingLastPathComponent()
-
-    static let binary = packageRoot.appendingPathComponent(".build/debug/aegis-gateway")
-    static var binaryExists: Bool { FileManager.default.isExecutableFile(atPath: binary.path) }
+    static var binary: URL { GatewayProcess.binary }
 
     /// Runs the binary with exactly `environment`; returns (exit status, stdout, stderr).
     static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String, String) {
+        try GatewayProcess.requireFreshBinary()
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -32,7 +26,7 @@ struct TokenCommandTests {
         return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
-    @Test(.enabled(if: binaryExists, "needs .build/debug/aegis-gateway; run `swift build` first"))
+    @Test
     func printsATokenTheGatewayAccepts() async throws {
         let before = Int64(Date().timeIntervalSince1970)
         let (status, stdout, stderr) = try Self.run(
@@ -76,7 +70,7 @@ struct TokenCommandTests {
         }
     }
 
-    @Test(.enabled(if: binaryExists, "needs .build/debug/aegis-gateway; run `swift build` first"))
+    @Test
     func defaultLifetimeIs24Hours() throws {
         let before = Int64(Date().timeIntervalSince1970)
         let (status, stdout, stderr) = try Self.run(

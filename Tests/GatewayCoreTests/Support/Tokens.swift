@@ -25,11 +25,12 @@ enum TestTokens {
     /// header and claims JSON used byte for byte as given.
     static func make(claims: String, secret: String, header: String = hs256Header) -> String {
         let signingInput = base64URL(Array(header.utf8)) + "." + base64URL(Array(claims.utf8))
-        let signature = HMAC<SHA256>.authenticationCode(
-            for: Array(signingInput.utf8),
-            using: SymmetricKey(data: Array(secret.utf8))
-        )
-        return signingInput + "." + base64URL(Array(signature))
+        return signingInput + "." + signature(signingInput, secret: secret)
+    }
+
+    /// base64url(HMAC-SHA256(secret, input)).
+    static func signature(_ input: String, secret: String) -> String {
+        base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(secret.utf8)))))
     }
 
     /// A token the gateway should accept: `exp` = now + `ttl`, `iat` = now.
