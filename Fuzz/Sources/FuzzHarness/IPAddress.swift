@@ -20,7 +20,9 @@ extension Fuzz {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let peer = IPAddress(parsing: "10.1.2.3")!
         let client = resolver.resolve(peer: peer, forwardedFor: lines)
-        let hops = lines.flatMap { $0.split(separator: ",") }.compactMap { ClientAddressResolver.parseEntry($0.utf8) }
+        let hops = lines.flatMap { $0.split(separator: ",") }.compactMap {
+            ClientAddressResolver.parseEntry(ClientAddressResolver.trimmed($0.utf8[...]))
+        }
         require(client == peer.unmappedIPv4 || hops.contains { $0.unmappedIPv4 == client || $0 == client }, "client \(client) is no hop")
     }
 }

@@ -166,7 +166,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
                 if raw[i - 1] == 0x0D && i >= 2 && raw[i - 2] == 0x0A { return i + 1 }
                 from = i + 1
             }
-            scanned = max(raw.count - 2, 1)
+            // Zero while nothing but skipped empty lines arrived, so they go on being skipped.
+            scanned = max(raw.count - 2, 0)
             return nil
         }
         guard let headEnd else {
