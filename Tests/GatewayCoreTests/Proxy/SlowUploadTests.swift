@@ -5,16 +5,16 @@ import Testing
 /// than it (but keeps moving) is not answered 504.
 @Suite struct SlowUploadTests {
     @Test func uploadSlowerThanTheResponseTimeoutStillSucceeds() async throws {
-        try await TestGateway.withUpstream(configure: { $0.upstreamResponseTimeoutMilliseconds = 1000 }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }) { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let body = Array(repeating: UInt8(ascii: "x"), count: 4)
             try await client.send(
                 RawHTTPClient.request(
                     "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("Content-Length", "4")]))
-            // The client is slow on purpose: its body trickles in over ~2 s, twice the timeout; the
+            // The client is slow on purpose: its body trickles in over ~4 s, twice the timeout; the
             // timeout itself is generous so that a loaded machine still answers within it.
             for byte in body {
-                try await Task.sleep(for: .milliseconds(500))
+                try await Task.sleep(for: .milliseconds(1000))
                 try await client.send([byte])
             }
             let response = try await client.readResponse()

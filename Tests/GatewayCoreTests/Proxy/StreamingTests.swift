@@ -57,15 +57,15 @@ import Testing
     @Test func streamOutlivesTheResponseTimeout() async throws {
         try await TestGateway.withUpstream(
             // The stream lasts twice the timeout; the timeout is long enough for a loaded test run.
-            handler: { _ in .events(count: 5, interval: .milliseconds(500)) },
-            configure: { $0.upstreamResponseTimeoutMilliseconds = 1000 }
+            handler: { _ in .events(count: 3, interval: .milliseconds(1500)) },
+            configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }
         ) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
             let head = try await client.readHead()
             #expect(head.status == 200, "\(head.status)")
             let events = try await client.readAllEvents()
-            #expect(events.map(\.id) == ["1", "2", "3", "4", "5"])
+            #expect(events.map(\.id) == ["1", "2", "3"])
             await client.close()
         }
     }
