@@ -36,10 +36,11 @@ import Testing
 
     @Test func readyTurns503WhileDraining() async throws {
         // A delay long enough that a loaded test run still polls inside it.
-        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 3 }
+        // (3 s was too short under AddressSanitizer: the first poll came after the delay.)
+        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 6 }
         let shutdown = Task { await gateway.shutdown() }
         var ready: RawHTTPResponse? = nil
-        let deadline = ContinuousClock.now + .seconds(3)
+        let deadline = ContinuousClock.now + .seconds(5)
         while ContinuousClock.now < deadline {
             let response = try await gateway.fetch("GET", "/ready")
             if response.status == 503 {
