@@ -43,24 +43,16 @@ struct ByteWriter {
     }
 
     @inline(__always)
-    mutating func put(_ text: String) {
+    mutating func put(_ text: String) { putText(text) }
+
+    @inline(__always)
+    mutating func put(_ text: Substring) { putText(text) }
+
+    @inline(__always)
+    private mutating func putText(_ text: some StringProtocol) {
         let n = text.utf8.count
         if n > 0 && n <= base.count - count {
             // The pointer is taken before the closure, so the closure captures no `inout self`.
-            let start = base.baseAddress! + count
-            let copied: Void? = text.utf8.withContiguousStorageIfAvailable {
-                start.copyMemory(from: $0.baseAddress!, byteCount: n)
-            }
-            if copied == nil {
-                for (i, byte) in text.utf8.enumerated() { start.storeBytes(of: byte, toByteOffset: i, as: UInt8.self) }
-            }
-        }
-        count += n
-    }
-
-    mutating func put(_ text: Substring) {
-        let n = text.utf8.count
-        if n > 0 && n <= base.count - count {
             let start = base.baseAddress! + count
             let copied: Void? = text.utf8.withContiguousStorageIfAvailable {
                 start.copyMemory(from: $0.baseAddress!, byteCount: n)
