@@ -1,6 +1,6 @@
 import CoreMetrics
 import Prometheus
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The gateway's swift-metrics instruments, backed by its own Prometheus registry.
 ///
@@ -9,9 +9,9 @@ import Synchronization
 public final class MetricsSink: Sendable {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let counters = NIOLockedValueBox<[String: CoreMetrics.Counter]>([:])
+    private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
+    private let gauges = NIOLockedValueBox<[String: CoreMetrics.Gauge]>([:])
 
     static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -28,7 +28,7 @@ public final class MetricsSink: Sendable {
 
     func increment(_ label: String, _ dimensions: [(String, String)], by amount: Int) {
         let key = Self.key(label, dimensions)
-        let counter = counters.withLock { cache in
+        let counter = counters.withLockedValue { cache in
             if let c = cache[key] { return c }
             let c = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
             cache[key] = c
@@ -39,7 +39,7 @@ public final class MetricsSink: Sendable {
 
     func recordDuration(_ label: String, _ dimensions: [(String, String)], nanoseconds: [Int64]) {
         let key = Self.key(label, dimensions)
-        let timer = timers.withLock { cache in
+        let timer = timers.withLockedValue { cache in
             if let t = cache[key] { return t }
             let t = CoreMetrics.Timer(label: label, dimensions: dimensions, factory: factory)
             cache[key] = t
@@ -49,7 +49,7 @@ public final class MetricsSink: Sendable {
     }
 
     func setGauge(_ label: String, _ value: Int) {
-        let gauge = gauges.withLock { cache in
+        let gauge = gauges.withLockedValue { cache in
             if let g = cache[label] { return g }
             let g = CoreMetrics.Gauge(label: label, dimensions: [], factory: factory)
             cache[label] = g

@@ -1,13 +1,13 @@
 import NIOCore
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Metrics and access log for one gateway: per-loop observers feeding one Prometheus registry.
 public final class Observability: Sendable {
     public let metrics: MetricsSink
     private let accessLog: (format: GatewayConfiguration.LogFormat, sink: any LogSink)?
     private let backgroundLog: BackgroundLogWriter?
-    private let observers = Mutex<[NIOLoopBound<LoopObserver>]>([])
-    private let flushTasks = Mutex<[RepeatedTask]>([])
+    private let observers = NIOLockedValueBox<[NIOLoopBound<LoopObserver>]>([])
+    private let flushTasks = NIOLockedValueBox<[RepeatedTask]>([])
 
     private let routes: [Route]
     private let countsRequests: Bool
@@ -46,17 +46,17 @@ public final class Observability: Sendable {
             sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) },
             routes: routes, countsRequests: countsRequests)
         let bound = NIOLoopBound(observer, eventLoop: eventLoop)
-        observers.withLock { $0.append(bound) }
+        observers.withLockedValue { $0.append(bound) }
         let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in
             bound.value.flush()
         }
-        flushTasks.withLock { $0.append(task) }
+        flushTasks.withLockedValue { $0.append(task) }
         return observer
     }
 
     /// Flushes every loop, sets the gauges, and renders the Prometheus text.
     public func scrape() async -> [UInt8] {
-        let all = observers.withLock { $0 }
+        let all = observers.withLockedValue { $0 }
         var inFlight = 0
         var streams = 0
         for bound in all {
@@ -76,7 +76,7 @@ public final class Observability: Sendable {
 
     /// Stops the periodic flushes (after a last flush done by the server's shutdown).
     public func stop() {
-        let tasks = flushTasks.withLock { tasks in
+        let tasks = flushTasks.withLockedValue { tasks in
             defer { tasks.removeAll() }
             return tasks
         }

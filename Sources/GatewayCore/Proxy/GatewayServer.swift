@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The running gateway: its listener, its per-loop state and its shutdown.
 public final class GatewayServer: Sendable {
@@ -174,14 +174,14 @@ public final class GatewayServer: Sendable {
 
 /// Resumes a continuation at most once, whichever of several events comes first.
 private final class ResumeOnce: Sendable {
-    private let continuation: Mutex<CheckedContinuation<Void, Never>?>
+    private let continuation: NIOLockedValueBox<CheckedContinuation<Void, Never>?>
 
     init(_ continuation: CheckedContinuation<Void, Never>) {
-        self.continuation = Mutex(continuation)
+        self.continuation = NIOLockedValueBox(continuation)
     }
 
     func resume() {
-        continuation.withLock { pending in
+        continuation.withLockedValue { pending in
             pending?.resume()
             pending = nil
         }

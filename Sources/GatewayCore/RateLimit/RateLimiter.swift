@@ -1,10 +1,12 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// The token-bucket limiter of SPEC §5, shared by all event loops.
 ///
 /// Sharded by key hash so loops rarely contend; each shard is a
-/// `BucketStore` behind a `Mutex`, holding a short critical section (one
-/// dictionary lookup and a few stores). Time is passed in as monotonic
+/// `BucketStore` behind a lock, holding a short critical section (one
+/// dictionary lookup and a few stores). The lock is NIO's (pthread): the
+/// standard library's `Mutex` is invisible to ThreadSanitizer on Linux,
+/// which then reports every access under it as a race. Time is passed in as monotonic
 /// seconds: the limiter never reads a clock, so tests are exact and fast.
 ///
 /// Memory is bounded by `maxKeys`: it is split across shards (no shard gets
@@ -18,14 +20,7 @@ public final class RateLimiter: Sendable {
     public let maxKeys: Int
     let capacity: Double
     let refillPerSecond: Double
-    private let shards: [Shard]
-
-    /// One lock and its store; a class so shards can live in an array
-    /// (a `Mutex` is not copyable).
-    private final class Shard: Sendable {
-        let store: Mutex<BucketStore>
-        init(capacity: Int) { store = Mutex(BucketStore(capacity: capacity)) }
-    }
+    private let shards: [NIOLockedValueBox<BucketStore>]
 
     /// - Parameters:
     ///   - perMinute: Tokens added per minute (RATE_LIMIT_PER_MINUTE), > 0.
@@ -41,13 +36,13 @@ public final class RateLimiter: Sendable {
         self.refillPerSecond = Double(perMinute) / 60
         let shardCount = min(shards, maxKeys)
         self.shards = (0..<shardCount).map { index in
-            Shard(capacity: maxKeys / shardCount + (index < maxKeys % shardCount ? 1 : 0))
+            NIOLockedValueBox(BucketStore(capacity: maxKeys / shardCount + (index < maxKeys % shardCount ? 1 : 0)))
         }
     }
 
     /// Takes one token from `key`'s bucket at monotonic time `now` (seconds).
     public func take(_ key: RateLimitKey, now: Double) -> RateLimitDecision {
-        let (allowed, bucket) = shard(for: key).store.withLock { store in
+        let (allowed, bucket) = shard(for: key).withLockedValue { store in
             store.take(key, now: now, capacity: capacity, refillPerSecond: refillPerSecond)
         }
         return RateLimitDecision(allowed: allowed, bucket: bucket, burst: burst, refillPerSecond: refillPerSecond)
@@ -55,7 +50,7 @@ public final class RateLimiter: Sendable {
 
     /// Buckets currently held, over all shards.
     public var keyCount: Int {
-        shards.reduce(0) { total, shard in total + shard.store.withLock { $0.count } }
+        shards.reduce(0) { total, shard in total + shard.withLockedValue { $0.count } }
     }
 
     /// Drops buckets that have refilled to capacity by `now` (they equal a
@@ -63,7 +58,7 @@ public final class RateLimiter: Sendable {
     /// periodically; it locks one shard at a time.
     public func sweep(now: Double) {
         for shard in shards {
-            shard.store.withLock { store in
+            shard.withLockedValue { store in
                 store.sweep(now: now, capacity: capacity, refillPerSecond: refillPerSecond)
             }
         }
@@ -71,10 +66,10 @@ public final class RateLimiter: Sendable {
 
     /// Slots and dictionary room allocated over all shards, for memory tests.
     var allocatedCapacity: Int {
-        shards.reduce(0) { total, shard in total + shard.store.withLock { $0.allocatedCapacity } }
+        shards.reduce(0) { total, shard in total + shard.withLockedValue { $0.allocatedCapacity } }
     }
 
-    private func shard(for key: RateLimitKey) -> Shard {
+    private func shard(for key: RateLimitKey) -> NIOLockedValueBox<BucketStore> {
         // Fibonacci hashing spreads the hash's high bits, so the shard does
         // not correlate with the low bits the shard's dictionary uses.
         let mixed = UInt64(UInt(bitPattern: key.hashValue)) &* 0x9E37_79B9_7F4A_7C15

@@ -1,15 +1,15 @@
 import GatewayCore
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 
 /// Upstream keep-alive: a pooled connection the upstream dropped as the gateway reused it is
 /// retried once on a fresh connection, since nothing of the request reached the upstream.
 @Suite struct UpstreamReuseTests {
     @Test func requestOnADroppedKeptAliveConnectionIsRetriedOnAFreshOne() async throws {
-        let seenOnFirstConnection = Mutex(0)
+        let seenOnFirstConnection = NIOLockedValueBox(0)
         try await TestGateway.withUpstream(handler: { request in
             guard request.connectionNumber == 1 else { return .json(#"{"fresh":true}"#) }
-            let count = seenOnFirstConnection.withLock { n in
+            let count = seenOnFirstConnection.withLockedValue { n in
                 n += 1
                 return n
             }

@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A waited-for condition did not come true in time.
 struct TestTimeoutError: Error, CustomStringConvertible {
@@ -29,19 +29,19 @@ final class AwaitableState<Value: Sendable>: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let storage: Mutex<Storage>
+    private let storage: NIOLockedValueBox<Storage>
 
     init(_ value: Value) {
-        storage = Mutex(Storage(value: value))
+        storage = NIOLockedValueBox(Storage(value: value))
     }
 
     /// A snapshot of the current value.
-    var value: Value { storage.withLock { $0.value } }
+    var value: Value { storage.withLockedValue { $0.value } }
 
     /// Mutates the value, then wakes every waiter whose condition now holds.
     @discardableResult
     func update<R>(_ body: (inout Value) -> R) -> R {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             let result = body(&storage.value)
             for (id, waiter) in storage.waiters where waiter.attempt(&storage.value) {
                 storage.waiters[id] = nil
@@ -57,7 +57,7 @@ final class AwaitableState<Value: Sendable>: Sendable {
         timeout: Duration,
         until attempt: @escaping @Sendable (inout Value) -> R?
     ) async throws -> R {
-        let id = storage.withLock { storage in
+        let id = storage.withLockedValue { storage in
             defer { storage.nextID += 1 }
             storage.live.insert(storage.nextID)
             return storage.nextID
@@ -68,7 +68,7 @@ final class AwaitableState<Value: Sendable>: Sendable {
         }
         defer {
             timer.cancel()
-            storage.withLock { storage in
+            storage.withLockedValue { storage in
                 storage.live.remove(id)
                 storage.abandoned[id] = nil
                 storage.waiters[id] = nil
@@ -76,7 +76,7 @@ final class AwaitableState<Value: Sendable>: Sendable {
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<R, any Error>) in
-                storage.withLock { storage in
+                storage.withLockedValue { storage in
                     if let result = attempt(&storage.value) {
                         continuation.resume(returning: result)
                     } else if let error = storage.abandoned[id] {
@@ -99,7 +99,7 @@ final class AwaitableState<Value: Sendable>: Sendable {
     }
 
     private func abandon(_ id: UInt64, _ error: any Error) {
-        storage.withLock { storage in
+        storage.withLockedValue { storage in
             guard storage.live.contains(id) else { return }
             if let waiter = storage.waiters.removeValue(forKey: id) {
                 waiter.fail(error)

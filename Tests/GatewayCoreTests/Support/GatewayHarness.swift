@@ -2,7 +2,7 @@ import GatewayCore
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A real gateway, in-process, on an ephemeral loopback port, for integration tests.
 final class TestGateway: Sendable {
@@ -96,11 +96,11 @@ final class TestGateway: Sendable {
 
 /// Access-log lines written by the gateway under test.
 final class CapturedLog: LogSink {
-    private let bytes = Mutex<[UInt8]>([])
+    private let bytes = NIOLockedValueBox<[UInt8]>([])
 
-    func write(_ chunk: [UInt8]) { bytes.withLock { $0.append(contentsOf: chunk) } }
+    func write(_ chunk: [UInt8]) { bytes.withLockedValue { $0.append(contentsOf: chunk) } }
 
-    var text: String { String(decoding: bytes.withLock { $0 }, as: UTF8.self) }
+    var text: String { String(decoding: bytes.withLockedValue { $0 }, as: UTF8.self) }
     var lines: [String] { text.split(separator: "\n").map(String.init) }
 }
 

@@ -1,6 +1,6 @@
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Ports for tests that need a closed door, or a port to hand to a child process.
 enum TestPorts {
@@ -12,7 +12,7 @@ enum TestPorts {
     static func unused(group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> Int {
         for _ in 0..<50 {
             let candidate = Int.random(in: 20_000..<32_000)
-            guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
+            guard handedOut.withLockedValue({ $0.insert(candidate).inserted }) else { continue }
             guard let channel = try? await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: candidate).get()
             else { continue }
             try await channel.close()
@@ -21,5 +21,5 @@ enum TestPorts {
         throw TestUpstreamError.noLocalPort
     }
 
-    private static let handedOut = Mutex<Set<Int>>([])
+    private static let handedOut = NIOLockedValueBox<Set<Int>>([])
 }
