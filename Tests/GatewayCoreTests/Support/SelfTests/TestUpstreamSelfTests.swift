@@ -59,7 +59,7 @@ struct TestUpstreamSelfTests {
         try await upstream.shutdown()
     }
 
-    @Test("streamed chunks arrive spread over time")
+    @Test("streamed chunks arrive whole and in order")
     func streamedChunks() async throws {
         let upstream = try await TestUpstream.start { _ in .events(count: 4, interval: .milliseconds(200)) }
         let client = try await RawHTTPClient.connect(port: upstream.port)
@@ -68,8 +68,8 @@ struct TestUpstreamSelfTests {
         #expect(head.header("Transfer-Encoding") == "chunked")
         let events = try await client.readAllEvents()
         #expect(events.map(\.data) == (1...4).map { #"{"n":\#($0)}"# })
-        // Three intervals of 200 ms; a loaded machine may deliver late, so ask for one interval.
-        #expect(events.last!.arrival - events.first!.arrival >= .milliseconds(200))
+        // No clock here (it failed under ThreadSanitizer): that pieces are relayed as they come is
+        // what StreamingTests prove without one, with an upstream that holds the rest for an hour.
         await client.close()
         try await upstream.shutdown()
     }
