@@ -22,11 +22,23 @@ for target in "${selected[@]}"; do
 done
 
 export SWIFT_BACKTRACE=enable=no
-swift build --sanitize=fuzzer --sanitize=address 2>&1 | grep -v '^\[' || true
-bin=$(swift build --sanitize=fuzzer --sanitize=address --show-bin-path)
+# SwiftPM passes each --sanitize as its own -sanitize= flag, and swiftc keeps only the last of
+# them (in an order that changes between runs): Swift code then got coverage without
+# AddressSanitizer, or the reverse. The combined flag, given last, gives both.
+flags=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
+swift build "${flags[@]}" 2>&1 | grep -v -e '^\[' -e 'ld.gold: warning' || true
+bin=$(swift build "${flags[@]}" --show-bin-path)
 for target in "${selected[@]}"; do
     [[ -x "$bin/$target" ]] || { echo "build failed: $bin/$target missing" >&2; exit 1; }
 done
+# Both instrumentations must be in the gateway's own code, or fuzzing proves little.
+probe=$(find "$bin" -path '*GatewayCore.build/ByteWriter.swift.o' | head -1)
+sections=$(objdump -h "$probe")
+symbols=$(nm "$probe")
+if [[ "$sections" != *__sancov_cntrs* || "$symbols" != *__asan* ]]; then
+    echo "GatewayCore is not built with both coverage and AddressSanitizer ($probe)" >&2
+    exit 1
+fi
 
 max_len() {
     case "$1" in
