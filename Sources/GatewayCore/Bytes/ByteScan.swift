@@ -9,6 +9,8 @@ enum ByteScan {
     /// The index of the first `byte` in `raw[from..<to]` (libc's vectorised memchr).
     @inline(__always)
     static func index(of byte: UInt8, in raw: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        // memchr reads unchecked: the range is checked here, in release builds too (one compare).
+        precondition(from >= 0 && to <= raw.count, "scan outside the buffer")
         guard from < to, let base = raw.baseAddress,
             let found = memchr(base + from, Int32(byte), to - from)
         else { return nil }
@@ -19,6 +21,8 @@ enum ByteScan {
     /// obs-text; never CR, LF, NUL, DEL or another control. Eight bytes per step; a word holding
     /// a control byte (HTAB is one) is looked at byte by byte.
     static func isFieldValue(_ raw: UnsafeRawBufferPointer, _ range: Range<Int>) -> Bool {
+        // Eight-byte loads are unchecked: the range is checked once here.
+        precondition(range.lowerBound >= 0 && range.upperBound <= raw.count, "scan outside the buffer")
         var i = range.lowerBound
         let end = range.upperBound
         let ones: UInt64 = 0x0101_0101_0101_0101

@@ -50,6 +50,7 @@ enum ClientResponseHead {
             var upstreamVaries = false
             head.fields.forEach { name, value in
                 if head.isConnectionNamed(name) { return }
+                // `name` is not empty: UpstreamFieldLines refused empty names.
                 switch name[0] | 0x20 {
                 case UInt8(ascii: "v"):
                     if mergesVary && HeaderNames.equals(name, "vary") {
