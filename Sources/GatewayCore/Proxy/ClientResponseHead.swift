@@ -26,17 +26,17 @@ enum ClientResponseHead {
     ) -> ByteBuffer {
         var own: [(String, String)] = []
         own.reserveCapacity(8)
+        // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary
+        // below, so it is not added here.
+        let mergesVary = context.cors.variesByOrigin
         ResponseDecoration.decorate(
             &own, requestID: context.requestID, origin: context.origin, cors: context.cors,
-            close: context.closeConnection)
+            close: context.closeConnection, varyOrigin: !mergesVary)
         if let rate = context.rateLimitHeaders {
             own.append(("RateLimit-Policy", rate.policy))
             own.append(("RateLimit", rate.current))
         }
         if let framing { own.append(framing) }
-        // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary.
-        let mergesVary = context.cors.variesByOrigin
-        if mergesVary { own.removeAll { HeaderNames.equals($0.0, "vary") } }
 
         // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`) and a
         // rewritten Location by the public prefix; the gateway's own fields take ~400 bytes. An
@@ -151,10 +151,11 @@ enum ClientResponseHead {
 /// The headers every gateway response carries, proxied or local.
 enum ResponseDecoration {
     static func decorate(
-        _ headers: inout [(String, String)], requestID: String, origin: String?, cors: CORSPolicy, close: Bool
+        _ headers: inout [(String, String)], requestID: String, origin: String?, cors: CORSPolicy, close: Bool,
+        varyOrigin: Bool = true
     ) {
         cors.apply(to: &headers, origin: origin)
-        cors.applyVary(to: &headers)
+        if varyOrigin { cors.applyVary(to: &headers) }
         headers.append(("X-Request-ID", requestID))
         if close { headers.append(("Connection", "close")) }
     }

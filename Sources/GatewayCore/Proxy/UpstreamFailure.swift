@@ -22,11 +22,11 @@ struct UpstreamFailure: Sendable, Equatable {
 
     /// A failure of an established connection, before or after the response head.
     static func exchanging(_ error: any Error) -> UpstreamFailure {
-        if let invalid = error as? UpstreamResponseError, invalid.isTruncation {
-            return UpstreamFailure(kind: .reset, cause: invalid.description)
-        }
         if let invalid = error as? UpstreamResponseError {
-            return UpstreamFailure(kind: .invalidResponse, cause: "invalid response: \(invalid.description)")
+            // A cut mid-response is a reset; anything else the parser refused is invalid.
+            return invalid.isTruncation
+                ? UpstreamFailure(kind: .reset, cause: invalid.description)
+                : UpstreamFailure(kind: .invalidResponse, cause: "invalid response: \(invalid.description)")
         }
         if let channelError = error as? ChannelError, channelError == .eof {
             return UpstreamFailure(kind: .reset, cause: "connection closed by the upstream")

@@ -12,6 +12,7 @@ public enum MemoryRelease {
     public static func returnFreedMemory() -> Bool {
         #if canImport(Glibc)
         typealias Trim = @convention(c) (Int) -> Int32
+        // A symbol lookup (RTLD_DEFAULT) and a C call: no buffer is read or written here.
         guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return false }
         return unsafeBitCast(symbol, to: Trim.self)(0) == 1
         #else

@@ -67,6 +67,19 @@ import Testing
         #expect(Self.lines(out).contains(expected))
     }
 
+    @Test func connectionNamesFoldOnlyLetters() throws {
+        // `X^` is not `x~`: folding with `| 0x20` would have dropped it (SPEC §10, Connection-named fields).
+        let lines = try UpstreamFieldLines(validating: ByteBuffer(bytes: Array("X^: 1\r\nX-Hop: 2\r\n".utf8))) { _, _ in }
+        let upstream = UpstreamResponseHead(
+            status: .ok, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 0,
+            connectionNamed: [Array("x~".utf8), Array("x-hop".utf8)])
+        let out = ClientResponseHead.make(
+            from: upstream, version: .http1_1, context: Self.context, framing: nil, allocator: ByteBufferAllocator())
+        let text = Self.lines(out.getBytes(at: out.readerIndex, length: out.readableBytes)!)
+        #expect(text.contains(Array("X^: 1".utf8)))
+        #expect(!text.contains { $0.starts(with: Array("X-Hop".utf8)) })
+    }
+
     @Test func aBadLineIsRefusedByTheOnlyConstructor() {
         for bad in ["X: a\rb\n", " X: a\n", "X a\n", ": a\n", "X: a\u{0}\n", "X: a"] {
             #expect(throws: UpstreamResponseError.self) {
