@@ -42,9 +42,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A small RESP2 client on SwiftNIO: no Redis client is on the package mirror. It knows
+        // nothing of the gateway.
+        .target(
+            name: "RESP",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "GatewayCore",
             dependencies: [
+                "RESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -69,11 +80,35 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A real redis-server on a free loopback port, for the tests that need one.
+        .target(
+            name: "RedisServerFixture",
+            dependencies: [
+                "RESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/RedisServerFixture",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "RESPTests",
+            dependencies: [
+                "RESP",
+                "RedisServerFixture",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: [
                 "GatewayCore",
                 "DevStack",
+                "RESP",
+                "RedisServerFixture",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

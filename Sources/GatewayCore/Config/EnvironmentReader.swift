@@ -1,4 +1,5 @@
 import Logging
+import RESP
 
 /// Typed reads of environment variables, each failure naming its variable.
 struct EnvironmentReader {
@@ -30,6 +31,21 @@ struct EnvironmentReader {
         }
         if n == 0 && !allowZero { throw ConfigurationError(name, value: raw, "must be greater than zero") }
         return n
+    }
+
+    /// A Redis URL; the error shows the value with its user information masked, never a password.
+    func redisURL(_ name: String) throws(ConfigurationError) -> RedisURL? {
+        guard let raw = env[name], !raw.isEmpty else { return nil }
+        do {
+            return try RedisURL(parsing: raw)
+        } catch {
+            var shown = raw
+            if let at = raw.lastIndex(of: "@") {
+                let start = raw.firstRange(of: "://")?.upperBound ?? raw.startIndex
+                if start <= at { shown = String(raw[..<start]) + "***" + String(raw[at...]) }
+            }
+            throw ConfigurationError(name, value: shown, error.reason)
+        }
     }
 
     func cidrList(_ name: String) throws(ConfigurationError) -> [CIDR] {

@@ -1,4 +1,5 @@
 import Logging
+import RESP
 
 /// Every setting of SPEC §2, parsed and validated once at start-up.
 ///
@@ -25,6 +26,10 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitPerMinute: Int64 = 100
     public var rateLimitBurst: Int64 = 10
     public var rateLimitMaxKeys: Int = 100_000
+    /// RATE_LIMIT_REDIS_URL: buckets shared with every gateway using this Redis (SPEC §16).
+    public var rateLimitRedis: RedisURL? = nil
+    /// RATE_LIMIT_SYNC_MS: how often local takes are reconciled with Redis.
+    public var rateLimitSyncMilliseconds: Int64 = 20
     public var maxConnections: Int = 10_000
     public var trustedProxies: [CIDR] = []
     public var corsAllowedOrigins: CORSOrigins = .any
@@ -78,6 +83,8 @@ public struct GatewayConfiguration: Sendable {
         rateLimitPerMinute = try reader.integer("RATE_LIMIT_PER_MINUTE", default: rateLimitPerMinute)
         rateLimitBurst = try reader.integer("RATE_LIMIT_BURST", default: rateLimitBurst)
         rateLimitMaxKeys = Int(try reader.integer("RATE_LIMIT_MAX_KEYS", default: Int64(rateLimitMaxKeys)))
+        rateLimitRedis = try reader.redisURL("RATE_LIMIT_REDIS_URL")
+        rateLimitSyncMilliseconds = try reader.integer("RATE_LIMIT_SYNC_MS", default: rateLimitSyncMilliseconds)
         maxConnections = Int(try reader.integer("MAX_CONNECTIONS", default: Int64(maxConnections)))
         clientHeaderTimeoutSeconds = try reader.integer("CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
         clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)

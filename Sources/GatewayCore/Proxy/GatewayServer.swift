@@ -15,13 +15,15 @@ public final class GatewayServer: Sendable {
     private let configuration: GatewayConfiguration
     private let logger: Logger
     private let limiterSweep: RepeatedTask?
+    private let sharedLimits: SharedLimitSync?
 
     private init(
         serverChannel: any Channel, loops: [NIOLoopBound<LoopContext>], readiness: Readiness,
         observability: Observability, configuration: GatewayConfiguration, logger: Logger,
-        limiterSweep: RepeatedTask?
+        limiterSweep: RepeatedTask?, sharedLimits: SharedLimitSync?
     ) {
         self.limiterSweep = limiterSweep
+        self.sharedLimits = sharedLimits
         self.serverChannel = serverChannel
         self.localPort = serverChannel.localAddress?.port ?? configuration.port
         self.loops = loops
@@ -91,9 +93,16 @@ public final class GatewayServer: Sendable {
                 if before - limiter.keyCount > 10_000 { MemoryRelease.returnFreedMemory() }
             }
         }
+        // Shared limits (SPEC §16): rounds run on one loop; an unreachable Redis does not hold up start-up.
+        let sharedLimits = configuration.rateLimitRedis.map { url in
+            SharedLimitSync.start(
+                url: url, interval: .milliseconds(configuration.rateLimitSyncMilliseconds), limiter: limiter,
+                eventLoop: group.next(), metrics: observability.metrics, logger: logger,
+                monotonicNow: { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 })
+        }
         return GatewayServer(
             serverChannel: channel, loops: loops, readiness: readiness, observability: observability,
-            configuration: configuration, logger: logger, limiterSweep: sweep)
+            configuration: configuration, logger: logger, limiterSweep: sweep, sharedLimits: sharedLimits)
     }
 
     /// Deadlines are checked this often: a quarter of the shortest timeout, between 10 and 250 ms.
@@ -167,6 +176,7 @@ public final class GatewayServer: Sendable {
             }.get()
         }
         limiterSweep?.cancel()
+        await sharedLimits?.stop()
         observability.stop()
         logger.info("shutdown: done")
     }

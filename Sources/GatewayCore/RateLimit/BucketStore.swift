@@ -2,13 +2,17 @@
 /// least-recently-used list threaded through the slots by index, so
 /// touching, inserting and evicting are O(1) with no per-entry allocation.
 ///
-/// A pure value; `RateLimiter` keeps one per shard behind a `Mutex`.
+/// A pure value; `RateLimiter` keeps one per shard behind a lock.
 struct BucketStore: Sendable {
     private struct Slot: Sendable {
         var key: RateLimitKey
         var bucket: TokenBucket
         var previous: Int32  // towards the most recently used; -1 at the head
         var next: Int32  // towards the least recently used; -1 at the tail
+        /// Tokens taken here since the shared store last heard of this key (SPEC §16).
+        var unsynced: Double = 0
+        /// Listed in `unsyncedSlots`.
+        var listed = false
     }
 
     /// A key parked in free slots, so they do not keep a user-id string alive.
@@ -22,6 +26,11 @@ struct BucketStore: Sendable {
     private var head: Int32 = -1  // most recently used
     private var tail: Int32 = -1  // least recently used
     private var freeList: Int32 = -1  // chained through `next`
+    /// Whether takes are counted for a shared store; off when there is none or it is down.
+    private(set) var countsTakes = false
+    /// Slots whose takes the store has not heard of yet, oldest first; entries whose slot was
+    /// freed or already reported since are skipped when drained.
+    private var unsyncedSlots: [Int32] = []
 
     init(capacity: Int) {
         precondition(capacity >= 1 && capacity < Int(Int32.max))
@@ -59,7 +68,51 @@ struct BucketStore: Sendable {
         }
         pushFront(slot)
         let allowed = slots[Int(slot)].bucket.take(now: now, capacity: bucketCapacity, refillPerSecond: refillPerSecond)
+        if allowed && countsTakes {
+            slots[Int(slot)].unsynced += 1
+            if !slots[Int(slot)].listed {
+                slots[Int(slot)].listed = true
+                unsyncedSlots.append(slot)
+            }
+        }
         return (allowed, slots[Int(slot)].bucket)
+    }
+
+    // MARK: - Sharing with a store (SPEC §16)
+
+    /// Turns counting on or off; turning it off forgets what was not reported (the store is
+    /// gone, and local limits alone apply until it is back).
+    mutating func setCountsTakes(_ on: Bool) {
+        countsTakes = on
+        guard !on else { return }
+        for slot in unsyncedSlots {
+            slots[Int(slot)].unsynced = 0
+            slots[Int(slot)].listed = false
+        }
+        unsyncedSlots.removeAll()
+    }
+
+    /// Hands over up to `limit` keys with the tokens taken from each since the last call, and
+    /// zeroes their counts; keys beyond the limit wait for the next call.
+    mutating func drainUnsynced(limit: Int, into out: inout [(key: RateLimitKey, taken: Double)]) {
+        var used = 0
+        for slot in unsyncedSlots {
+            guard out.count < limit else { break }
+            used += 1
+            guard slots[Int(slot)].listed else { continue }
+            slots[Int(slot)].listed = false
+            out.append((slots[Int(slot)].key, slots[Int(slot)].unsynced))
+            slots[Int(slot)].unsynced = 0
+        }
+        unsyncedSlots.removeFirst(used)
+    }
+
+    /// Sets `key`'s bucket from the store's answer: the shared tokens, less what was taken here
+    /// since the keys were drained (those are reported next round). A key evicted meanwhile is
+    /// left alone: it starts over as any new key does.
+    mutating func applyShared(_ key: RateLimitKey, tokens: Double, now: Double, capacity bucketCapacity: Double) {
+        guard let slot = index[key] else { return }
+        slots[Int(slot)].bucket = TokenBucket(tokens: min(bucketCapacity, tokens - slots[Int(slot)].unsynced), updatedAt: now)
     }
 
     /// Drops every bucket that has refilled to capacity by `now`, then
@@ -69,7 +122,9 @@ struct BucketStore: Sendable {
         var cursor = head
         while cursor >= 0 {
             let next = slots[Int(cursor)].next
-            if slots[Int(cursor)].bucket.isFull(at: now, capacity: bucketCapacity, refillPerSecond: refillPerSecond) {
+            if !slots[Int(cursor)].listed,
+                slots[Int(cursor)].bucket.isFull(at: now, capacity: bucketCapacity, refillPerSecond: refillPerSecond)
+            {
                 unlink(cursor)
                 index[slots[Int(cursor)].key] = nil
                 release(cursor)
@@ -102,6 +157,8 @@ struct BucketStore: Sendable {
 
     private mutating func release(_ slot: Int32) {
         slots[Int(slot)].key = Self.vacant
+        slots[Int(slot)].unsynced = 0
+        slots[Int(slot)].listed = false
         slots[Int(slot)].next = freeList
         freeList = slot
     }
@@ -128,6 +185,7 @@ struct BucketStore: Sendable {
         newSlots.reserveCapacity(count)
         var newIndex: [RateLimitKey: Int32] = [:]
         newIndex.reserveCapacity(count)
+        var newUnsynced: [Int32] = []
         var cursor = head
         while cursor >= 0 {
             var slot = slots[Int(cursor)]
@@ -136,8 +194,10 @@ struct BucketStore: Sendable {
             slot.previous = position - 1
             slot.next = cursor >= 0 ? position + 1 : -1
             newIndex[slot.key] = position
+            if slot.listed { newUnsynced.append(position) }
             newSlots.append(slot)
         }
+        unsyncedSlots = newUnsynced
         slots = newSlots
         index = newIndex
         head = slots.isEmpty ? -1 : 0

@@ -64,6 +64,32 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    // MARK: - Sharing with a store (SPEC §16)
+
+    /// Starts or stops counting takes for a shared store. Stopping forgets what was not yet
+    /// reported: while the store is down, each gateway limits on its own.
+    public func setCountsTakes(_ on: Bool) {
+        for shard in shards { shard.withLockedValue { $0.setCountsTakes(on) } }
+    }
+
+    /// Up to `limit` keys taken from since the last call, with how many tokens each.
+    public func drainUnsynced(limit: Int) -> [(key: RateLimitKey, taken: Double)] {
+        var out: [(key: RateLimitKey, taken: Double)] = []
+        for shard in shards where out.count < limit {
+            shard.withLockedValue { $0.drainUnsynced(limit: limit, into: &out) }
+        }
+        return out
+    }
+
+    /// Sets each key's bucket from the shared store's answer (tokens left across all gateways).
+    public func applyShared(_ answers: [(key: RateLimitKey, tokens: Double)], now: Double) {
+        for answer in answers {
+            shard(for: answer.key).withLockedValue { store in
+                store.applyShared(answer.key, tokens: answer.tokens, now: now, capacity: capacity)
+            }
+        }
+    }
+
     /// Slots and dictionary room allocated over all shards, for memory tests.
     var allocatedCapacity: Int {
         shards.reduce(0) { total, shard in total + shard.withLockedValue { $0.allocatedCapacity } }
