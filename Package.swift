@@ -18,6 +18,7 @@ let package = Package(
     products: [
         .executable(name: "aegis-gateway", targets: ["AegisGateway"]),
         .library(name: "GatewayCore", targets: ["GatewayCore"]),
+        .library(name: "RESP", targets: ["RESP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

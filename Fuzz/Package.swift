@@ -6,7 +6,7 @@ import PackageDescription
 // `--sanitize=fuzzer --sanitize=address` in debug (bounds checks of unsafe buffers stay on) and runs.
 let targets = [
     "FuzzRequestHead", "FuzzUpstreamResponse", "FuzzChunkedBody", "FuzzUpstreamDifferential", "FuzzJWT",
-    "FuzzIPAddress",
+    "FuzzIPAddress", "FuzzRESP",
 ]
 
 let package = Package(
@@ -22,6 +22,7 @@ let package = Package(
             name: "FuzzHarness",
             dependencies: [
                 .product(name: "GatewayCore", package: "aegis-gateway"),
+                .product(name: "RESP", package: "aegis-gateway"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

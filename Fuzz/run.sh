@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzJWT FuzzIPAddress)
+TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzJWT FuzzIPAddress FuzzRESP)
 what=${1:-all}
 seconds=${2:-60}
 
@@ -44,6 +44,7 @@ max_len() {
     case "$1" in
         FuzzChunkedBody) echo 512 ;;
         FuzzIPAddress) echo 512 ;;
+        FuzzRESP) echo 2048 ;;
         FuzzJWT) echo 4096 ;;
         *) echo 20000 ;;
     esac

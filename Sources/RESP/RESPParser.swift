@@ -129,32 +129,36 @@ public struct RESPParser: Sendable {
         return nil
     }
 
-    /// A signed decimal line: an optional `-` and 1 to 19 digits that fit in Int64.
+    /// A signed decimal line: an optional `-` and 1 to 19 digits that fit in Int64, then CRLF.
+    /// Every byte is judged as it arrives, so a number refused in one read is refused the same
+    /// way however the bytes are split.
     private func number(_ cursor: inout Cursor) throws(ProtocolError) -> Int64? {
-        var probe = cursor
-        // A number is at most 20 characters; a longer unterminated run is not a number.
-        guard let range = try line(&probe) else {
-            if cursor.end - cursor.index > 22 { throw .badNumber }
-            return nil
-        }
-        var position = range.lowerBound
+        var position = cursor.index
         var negative = false
-        if position < range.upperBound, cursor.byte(at: position) == UInt8(ascii: "-") {
+        if position < cursor.end, cursor.byte(at: position) == UInt8(ascii: "-") {
             negative = true
             position += 1
         }
-        guard position < range.upperBound, range.upperBound - position <= 19 else { throw .badNumber }
+        let digitsStart = position
         var value: Int64 = 0
-        while position < range.upperBound {
+        while position < cursor.end {
             let byte = cursor.byte(at: position)
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { throw .badNumber }
+            if byte == UInt8(ascii: "\r") {
+                guard position > digitsStart else { throw .badNumber }
+                guard position + 1 < cursor.end else { return nil }
+                guard cursor.byte(at: position + 1) == UInt8(ascii: "\n") else { throw .badLineEnd }
+                cursor.index = position + 2
+                return negative ? -value : value
+            }
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte), position - digitsStart < 19 else {
+                throw .badNumber
+            }
             let (times10, overflow1) = value.multipliedReportingOverflow(by: 10)
             let (sum, overflow2) = times10.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
             guard !overflow1, !overflow2 else { throw .badNumber }
             value = sum
             position += 1
         }
-        cursor = probe
-        return negative ? -value : value
+        return nil
     }
 }

@@ -86,7 +86,7 @@ final class SharedLimitSync: Sendable {
                 }
             }
         case .connectFailed(let error), .disconnected(let error):
-            perform(state.value.health.storeFailed(cause: "\(error)"))
+            storeFailed(error)
         }
     }
 
@@ -146,6 +146,8 @@ final class SharedLimitSync: Sendable {
     }
 
     private func storeFailed(_ error: any Error) {
+        // The warning names the first cause of an outage; each later one is a debug line.
+        logger.debug("rate-limit store attempt failed", metadata: ["cause": "\(error)"])
         perform(state.value.health.storeFailed(cause: "\(error)"))
         // An error reply leaves a working connection to a store that refuses updates: close it,
         // so the probe runs again after the client's backoff.

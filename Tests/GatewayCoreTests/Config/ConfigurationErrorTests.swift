@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import RESP
 import Testing
 
 /// SPEC §2: a malformed value stops start-up with a line naming the variable and the bad
@@ -55,6 +56,18 @@ import Testing
         Case(env: ["JWT_SECRET": ""], variable: "JWT_SECRET", shown: nil),
         Case(env: ["LOG_FORMAT": "xml"], variable: "LOG_FORMAT", shown: "xml"),
         Case(env: ["LOG_LEVEL": "loud"], variable: "LOG_LEVEL", shown: "loud"),
+        Case(env: ["RATE_LIMIT_REDIS_URL": "cache:6379"], variable: "RATE_LIMIT_REDIS_URL", shown: "cache:6379"),
+        Case(env: ["RATE_LIMIT_REDIS_URL": "redis://cache:0"], variable: "RATE_LIMIT_REDIS_URL", shown: "redis://cache:0"),
+        Case(env: ["RATE_LIMIT_REDIS_URL": "rediss://cache"], variable: "RATE_LIMIT_REDIS_URL", shown: "rediss://cache"),
+        // The password is masked in the line: the test's shared check refuses "hunter2-very-secret".
+        Case(
+            env: ["RATE_LIMIT_REDIS_URL": "redis://:hunter2-very-secret@cache:port"], variable: "RATE_LIMIT_REDIS_URL",
+            shown: "redis://***@cache:port"),
+        Case(
+            env: ["RATE_LIMIT_REDIS_URL": "redis://hunter2-very-secret@cache"], variable: "RATE_LIMIT_REDIS_URL",
+            shown: "redis://***@cache"),
+        Case(env: ["RATE_LIMIT_SYNC_MS": "0"], variable: "RATE_LIMIT_SYNC_MS", shown: "0"),
+        Case(env: ["RATE_LIMIT_SYNC_MS": "fast"], variable: "RATE_LIMIT_SYNC_MS", shown: "fast"),
     ]
 
     @Test(arguments: cases)
@@ -72,6 +85,15 @@ import Testing
             #expect(!line.contains("hunter2-very-secret"), "\(line)")
             #expect(!line.contains("\n"), "\(line)")
         }
+    }
+
+    @Test func redisURLAndSyncInterval() throws {
+        let c = try GatewayConfiguration(environment: ["RATE_LIMIT_REDIS_URL": "redis://:pw@cache:6380/2", "RATE_LIMIT_SYNC_MS": "10"])
+        #expect(c.rateLimitRedis == RedisURL(host: "cache", port: 6380, password: "pw", database: 2))
+        #expect(c.rateLimitSyncMilliseconds == 10)
+        let defaults = try GatewayConfiguration(environment: ["RATE_LIMIT_REDIS_URL": ""])
+        #expect(defaults.rateLimitRedis == nil, "empty means unset, as for TRUSTED_PROXIES")
+        #expect(defaults.rateLimitSyncMilliseconds == 20)
     }
 
     @Test func zeroAllowedWhereItMeansOff() throws {

@@ -34,6 +34,7 @@ final class TestGateway: Sendable {
     static func start(
         upstream: String?,
         withMetrics: Bool = false,
+        logs: RecordedLogs? = nil,
         configure: (inout GatewayConfiguration) -> Void = { _ in }
     ) async throws -> TestGateway {
         var configuration = GatewayConfiguration()
@@ -54,14 +55,17 @@ final class TestGateway: Sendable {
             configuration.upstreams[service] = UpstreamURL(parsing: target)
         }
         configure(&configuration)
-        return try await start(configuration: configuration, withMetrics: withMetrics)
+        return try await start(configuration: configuration, withMetrics: withMetrics, logs: logs)
     }
 
-    static func start(configuration: GatewayConfiguration, withMetrics: Bool = false) async throws -> TestGateway {
+    /// - Parameter logs: where the gateway's own log lines go (none are kept by default).
+    static func start(
+        configuration: GatewayConfiguration, withMetrics: Bool = false, logs: RecordedLogs? = nil
+    ) async throws -> TestGateway {
         let log = CapturedLog()
         let observability = Observability(logFormat: configuration.logFormat, accessLogSink: log)
-        var logger = Logger(label: "test-gateway") { _ in SwiftLogNoOpLogHandler() }
-        logger.logLevel = .critical
+        var logger = logs?.logger ?? Logger(label: "test-gateway") { _ in SwiftLogNoOpLogHandler() }
+        if logs == nil { logger.logLevel = .critical }
         let server = try await GatewayServer.start(
             configuration: configuration, group: MultiThreadedEventLoopGroup.singleton, observability: observability,
             logger: logger)
