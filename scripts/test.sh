@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need and is missing (redis-server, from Debian's
+# package, for the shared rate-limit tests), builds, and runs the whole suite. Arguments go to
+# `swift test` (say, --filter RESP).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! command -v redis-server >/dev/null; then
+    echo "installing redis-server (Debian package) for the shared rate-limit tests" >&2
+    sudo=""
+    if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
+fi
+swift build
+swift test "$@"
