@@ -17,7 +17,7 @@ struct GatewayRunner {
             GatewayLogHandler(label: label, level: configuration.logLevel, format: configuration.logFormat)
         }
         let logger = Logger(label: "aegis-gateway")
-        for service in GatewayCore.Service.allCases {
+        for service in GatewayCore.Service.builtIn {
             if let url = configuration.upstreams[service] {
                 logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(url)"])
             }

@@ -23,7 +23,7 @@ public final class DevStack: Sendable {
         var servers: [any Channel] = []
         var urls: [Service: String] = [:]
         do {
-            for service in Service.allCases {
+            for service in Service.builtIn {
                 let server = try await StandInServer.bind(
                     service,
                     host: configuration.host,

@@ -18,7 +18,7 @@ public struct GatewayConfiguration: Sendable {
     public var jwtIssuer: String? = "aegis-gateway"
     public var jwtLeewaySeconds: Double = 0
     public var upstreams: [Service: UpstreamURL] = Dictionary(
-        uniqueKeysWithValues: Service.allCases.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
+        uniqueKeysWithValues: Service.builtIn.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
     )
     public var metricsHost: String = "127.0.0.1"
     /// 0 disables the metrics listener.
@@ -68,7 +68,7 @@ public struct GatewayConfiguration: Sendable {
         let issuer = env["JWT_ISSUER"] ?? "aegis-gateway"
         jwtIssuer = issuer.isEmpty ? nil : issuer
         jwtLeewaySeconds = Double(try reader.integer("JWT_LEEWAY_SECONDS", default: 0, allowZero: true))
-        for service in Service.allCases {
+        for service in Service.builtIn {
             guard let raw = env[service.environmentVariable] else { continue }
             guard let url = UpstreamURL(parsing: raw) else {
                 throw ConfigurationError(service.environmentVariable, value: raw, "expected http://host[:port][/base-path]")

@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// An upstream base URL (`http://host:port/base`): where one service lives.
 public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     public let host: String
@@ -7,6 +9,9 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The value of the `Host` header sent upstream (computed once: every request sends it).
     public let authority: String
+    /// A dense number for this host and port, the same in every configuration the process loads:
+    /// per-loop connection pools index an array by it instead of hashing host names per request.
+    public let endpointID: Int
 
     public var description: String { "http://\(authority)\(basePath)" }
 
@@ -16,6 +21,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         self.basePath = basePath
         let h = host.contains(":") ? "[\(host)]" : host
         authority = port == 80 ? h : "\(h):\(port)"
+        endpointID = EndpointIDs.id(host: host, port: port)
     }
 
     /// Parses `http://host[:port][/base]`. Only plain HTTP: upstreams are on the private network.
@@ -53,5 +59,21 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         }
         guard path.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\\" }) else { return nil }
         self.init(host: String(host), port: port, basePath: path)
+    }
+}
+
+/// Numbers `host:port` pairs in the order they are first seen. Never reused: a process sees few
+/// distinct endpoints (a reload adds only the ones it introduces).
+enum EndpointIDs {
+    private static let ids = NIOLockedValueBox<[String: Int]>([:])
+
+    static func id(host: String, port: Int) -> Int {
+        ids.withLockedValue { ids in
+            let key = "\(host)\u{0}\(port)"
+            if let id = ids[key] { return id }
+            let id = ids.count
+            ids[key] = id
+            return id
+        }
     }
 }

@@ -10,11 +10,11 @@ struct AccessLogLine {
     private var lastClient: (IPAddress, [UInt8])?
 
     /// `,"route":"…","service":"…"` per route (key -1: no route): the same few strings on every
-    /// line. A pattern always comes with its route index, and a route with its service.
+    /// line. A label number always stands for the same pattern and service.
     private var routeFragments: [Int: [UInt8]] = [:]
 
     private mutating func routeFragment(_ audit: RequestAudit) -> [UInt8] {
-        let key = audit.routeIndex ?? -1
+        let key = audit.routeLabel ?? -1
         if let fragment = routeFragments[key] { return fragment }
         var fragment: [UInt8] = []
         Self.put(#","route":"#, &fragment)

@@ -14,9 +14,9 @@ final class LoopObserver {
 
     private let sink: MetricsSink
     private let accessLog: AccessLogWriter?
-    private let routes: [Route]
     /// Request series packed into an integer so counting costs no string hashing:
-    /// (route slot × methods + method) × 1000 + status; route slot `routes.count` means unmatched.
+    /// (route slot × methods + method) × 1000 + status; the route slot is the route's label
+    /// number + 1, and 0 means unmatched.
     private var requests: [Int: Int] = [:]
     private var durations: [Int: [Int64]] = [:]
     private var durationCount = 0
@@ -28,9 +28,8 @@ final class LoopObserver {
 
     private let countsRequests: Bool
 
-    init(sink: MetricsSink, accessLog: AccessLogWriter?, routes: [Route], countsRequests: Bool) {
+    init(sink: MetricsSink, accessLog: AccessLogWriter?, countsRequests: Bool) {
         self.sink = sink
-        self.routes = routes
         self.countsRequests = countsRequests
         self.accessLog = accessLog
     }
@@ -47,7 +46,7 @@ final class LoopObserver {
     func finished(_ request: CompletedRequest) {
         accessLog?.append(request)
         guard countsRequests else { return }
-        let route = request.audit.routeIndex ?? routes.count
+        let route = (request.audit.routeLabel ?? -1) + 1
         let series = route * Self.methods.count + Self.methodIndex(request.method)
         requests[series * 1000 + min(max(request.status, 0), 999), default: 0] += 1
         durations[series, default: []].append(Int64(request.duration * 1e9))
@@ -59,12 +58,14 @@ final class LoopObserver {
 
     /// Moves everything counted so far into the shared instruments and writes the log buffer.
     func flush() {
+        let routes = requests.isEmpty && durations.isEmpty ? [] : RouteLabels.all
         for (key, count) in requests {
-            sink.increment("aegis_requests_total", labels(series: key / 1000) + [("status", String(key % 1000))], by: count)
+            sink.increment(
+                "aegis_requests_total", labels(series: key / 1000, routes) + [("status", String(key % 1000))], by: count)
         }
         requests.removeAll(keepingCapacity: true)
         for (series, samples) in durations {
-            sink.recordDuration("aegis_request_duration_seconds", labels(series: series), nanoseconds: samples)
+            sink.recordDuration("aegis_request_duration_seconds", labels(series: series, routes), nanoseconds: samples)
         }
         durations.removeAll(keepingCapacity: true)
         durationCount = 0
@@ -85,12 +86,12 @@ final class LoopObserver {
         accessLog?.flush()
     }
 
-    private func labels(series: Int) -> [(String, String)] {
-        let slot = series / Self.methods.count
-        let route = slot < routes.count ? routes[slot] : nil
+    private func labels(series: Int, _ routes: [RouteLabel]) -> [(String, String)] {
+        let slot = series / Self.methods.count - 1
+        let route = slot >= 0 && slot < routes.count ? routes[slot] : nil
         return [
             ("route", route?.pattern ?? "unmatched"),
-            ("service", route?.service?.rawValue ?? "gateway"),
+            ("service", route?.service ?? "gateway"),
             ("method", Self.methods[series % Self.methods.count]),
         ]
     }

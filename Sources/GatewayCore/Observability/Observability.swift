@@ -9,7 +9,6 @@ public final class Observability: Sendable {
     private let observers = NIOLockedValueBox<[NIOLoopBound<LoopObserver>]>([])
     private let flushTasks = NIOLockedValueBox<[RepeatedTask]>([])
 
-    private let routes: [Route]
     private let countsRequests: Bool
 
     /// - Parameters:
@@ -19,11 +18,10 @@ public final class Observability: Sendable {
     ///     would queue more than this many bytes are dropped and counted instead of waited for.
     public init(
         logFormat: GatewayConfiguration.LogFormat, accessLogSink: (any LogSink)?, metricsEnabled: Bool = true,
-        accessLogQueueBytes: Int? = nil, routes: [Route] = aegisRoutes
+        accessLogQueueBytes: Int? = nil
     ) {
         let metrics = MetricsSink()
         self.metrics = metrics
-        self.routes = routes
         countsRequests = metricsEnabled
         if let accessLogSink, let accessLogQueueBytes {
             let writer = BackgroundLogWriter(sink: accessLogSink, capacityBytes: accessLogQueueBytes) { lines in
@@ -44,7 +42,7 @@ public final class Observability: Sendable {
     func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
         let observer = LoopObserver(
             sink: metrics, accessLog: accessLog.map { AccessLogWriter(format: $0.format, sink: $0.sink) },
-            routes: routes, countsRequests: countsRequests)
+            countsRequests: countsRequests)
         let bound = NIOLoopBound(observer, eventLoop: eventLoop)
         observers.withLockedValue { $0.append(bound) }
         let task = eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(250), delay: .milliseconds(250)) { _ in

@@ -43,7 +43,9 @@ public struct ForwardPlan: Sendable {
 
 /// Facts about a request that logs and metrics need, whatever the outcome.
 public struct RequestAudit: Sendable {
-    public var routeIndex: Int?
+    /// The matched route's metrics label number (`RouteLabels`): the same for the same pattern
+    /// and service in every routing table.
+    public var routeLabel: Int?
     public var routePattern: String?
     public var service: Service?
     public var userID: String?

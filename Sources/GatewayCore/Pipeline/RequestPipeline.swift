@@ -8,15 +8,16 @@ import NIOHTTP1
 public final class RequestPipeline: Sendable {
     public static let maxRequestLineBytes = 8 * 1024
 
-    public let matcher: RouteMatcher
+    /// The routing the gateway started with; a reload hands each request the current one.
+    public let routing: RoutingTable
     public let verifier: JWTVerifier
     public let limiter: RateLimiter
     public let clients: ClientAddressResolver
-    public let upstreams: [Service: UpstreamURL]
     public let readiness: Readiness
 
-    public init(configuration: GatewayConfiguration, routes: [Route] = aegisRoutes, readiness: Readiness) {
-        matcher = RouteMatcher(routes)
+    /// - Parameter routing: nil for the built-in table over `configuration.upstreams`.
+    public init(configuration: GatewayConfiguration, routing: RoutingTable? = nil, readiness: Readiness) {
+        self.routing = routing ?? RoutingTable(builtInWith: configuration.upstreams)
         verifier = JWTVerifier(
             secret: configuration.jwtSecret, issuer: configuration.jwtIssuer,
             leewaySeconds: configuration.jwtLeewaySeconds)
@@ -24,7 +25,6 @@ public final class RequestPipeline: Sendable {
             perMinute: configuration.rateLimitPerMinute, burst: configuration.rateLimitBurst,
             maxKeys: configuration.rateLimitMaxKeys)
         clients = ClientAddressResolver(trusted: TrustedProxies(configuration.trustedProxies))
-        upstreams = configuration.upstreams
         self.readiness = readiness
     }
 
@@ -41,10 +41,12 @@ public final class RequestPipeline: Sendable {
             tokens: tokens, wallClock: wallClock, monotonic: monotonic)
     }
 
+    /// - Parameter routing: the table to route by; nil for the one the gateway started with.
     public func decide(
         _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: Peer, requestID: String,
-        tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double
+        tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
     ) -> PipelineDecision {
+        let routing = current ?? self.routing
         // X-Forwarded-For is read only from a trusted peer.
         let client =
             peer.isTrusted
@@ -81,12 +83,12 @@ public final class RequestPipeline: Sendable {
         }
 
         let method = head.method.rawValue
-        let routed = matcher.match(path: target.path, method: method)
+        let routed = routing.matcher.match(path: target.path, method: method)
         var routeForAccess: Route? = nil
         switch routed {
         case .matched(let m):
             routeForAccess = m.route
-            audit.routeIndex = m.routeIndex
+            audit.routeLabel = routing.labelByRoute[m.routeIndex]
             audit.routePattern = m.route.pattern
             audit.service = m.route.service
             switch m.route.target {
@@ -101,7 +103,7 @@ public final class RequestPipeline: Sendable {
             }
         case .methodNotAllowed(let route, let index):
             routeForAccess = route
-            audit.routeIndex = index
+            audit.routeLabel = routing.labelByRoute[index]
             audit.routePattern = route.pattern
             audit.service = route.service
         case .notFound: break
@@ -159,7 +161,7 @@ public final class RequestPipeline: Sendable {
             let allow = (route.methods ?? []).joined(separator: ", ")
             return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):
-            guard let service = m.route.service, let upstream = upstreams[service] else {
+            guard let service = m.route.service, let upstream = routing.upstreamByRoute[m.routeIndex] else {
                 return fail(GatewayError(.notFound, "no route for this path"))
             }
             return .forward(ForwardPlan(

@@ -31,11 +31,11 @@ extension ClientHandler {
     }
 
     func connect(_ exchange: Exchange, fresh: Bool) {
-        if !fresh, let connection = loop.pool.idleConnection(exchange.plan.service) {
+        if !fresh, let connection = loop.pool.idleConnection(exchange.plan.upstream) {
             attach(connection, to: exchange)
             return
         }
-        loop.pool.connect(exchange.plan.upstream, for: exchange.plan.service).assumeIsolated().whenComplete { result in
+        loop.pool.connect(exchange.plan.upstream).assumeIsolated().whenComplete { result in
             guard case .forwarding(let current) = self.state, current === exchange else {
                 if case .success(let connection) = result { connection.channel.close(promise: nil) }
                 return

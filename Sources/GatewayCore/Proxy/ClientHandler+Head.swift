@@ -10,7 +10,7 @@ extension ClientHandler {
         bodyDeadline = facts.hasBody ? started + shared.progressTimeout : .distantFuture
         let decision = shared.pipeline.decide(
             head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
-            monotonic: Double(started.uptimeNanoseconds) / 1e9)
+            monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
         switch decision {
         case .respond(let local):
             respondLocally(local, head: head, facts: facts, requestID: requestID, started: started)

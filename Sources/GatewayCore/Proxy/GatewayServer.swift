@@ -46,7 +46,9 @@ public final class GatewayServer: Sendable {
             loops.append(
                 try await eventLoop.submit {
                     let observer = observability.makeLoopObserver(eventLoop: eventLoop)
-                    let context = LoopContext(eventLoop: eventLoop, configuration: configuration, observer: observer)
+                    let context = LoopContext(
+                        eventLoop: eventLoop, configuration: configuration, routing: shared.pipeline.routing,
+                        observer: observer)
                     context.startSweeping(interval: Self.sweepInterval(configuration))
                     return NIOLoopBound(context, eventLoop: eventLoop)
                 }.get())

@@ -8,12 +8,15 @@ final class LoopContext {
     let requestIDs = RequestIDGenerator()
     let observer: LoopObserver
     let flushes: FlushBatch
+    /// The routing new requests get; a reload replaces it on the loop, between requests.
+    var routing: RoutingTable
     /// Open client connections: for the deadline sweep and for shutdown.
     var connections: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeper: RepeatedTask?
 
-    init(eventLoop: any EventLoop, configuration: GatewayConfiguration, observer: LoopObserver) {
+    init(eventLoop: any EventLoop, configuration: GatewayConfiguration, routing: RoutingTable, observer: LoopObserver) {
         self.eventLoop = eventLoop
+        self.routing = routing
         pool = UpstreamPool(
             eventLoop: eventLoop, connectTimeout: .milliseconds(configuration.upstreamConnectTimeoutMilliseconds))
         tokens = VerifiedTokenCache(capacity: 4096)

@@ -6,30 +6,33 @@ import NIOPosix
 final class UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
-    let service: Service
+    /// `UpstreamURL.endpointID` of the host and port it is connected to.
+    let endpoint: Int
     /// A reused connection may have been closed by the upstream meanwhile; such a failure is retried.
     var isReused = false
 
-    init(channel: any Channel, handler: UpstreamHandler, service: Service) {
+    init(channel: any Channel, handler: UpstreamHandler, endpoint: Int) {
         self.channel = channel
         self.handler = handler
-        self.service = service
+        self.endpoint = endpoint
     }
 }
 
-/// The idle upstream connections of one event loop, per service.
+/// The idle upstream connections of one event loop, per endpoint (host and port): a reload that
+/// keeps an endpoint keeps its connections.
 ///
 /// Connections live on the client's loop, so relaying never hops threads and the pool needs no lock.
 final class UpstreamPool {
     /// Generous on purpose: a loop answers a burst of N requests with N upstream connections at
     /// once; a smaller cap (nginx-style 128) closed and reopened them on every burst (measured:
     /// ~5% of requests paid a connect at 256 clients). Upstreams close idle ones themselves.
-    static let maxIdlePerService = 1024
+    static let maxIdlePerEndpoint = 1024
 
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
-    /// Indexed by `Service.ordinal`; used as stacks, so the warmest connection is reused first.
-    private var idle = [[UpstreamConnection]](repeating: [], count: Service.allCases.count)
+    /// Indexed by `UpstreamURL.endpointID` (grown on demand); used as stacks, so the warmest
+    /// connection is reused first.
+    private var idle: [[UpstreamConnection]] = []
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -37,8 +40,9 @@ final class UpstreamPool {
     }
 
     /// An idle connection if one is alive (no future, no allocation), else nil.
-    func idleConnection(_ service: Service) -> UpstreamConnection? {
-        while let connection = idle[service.ordinal].popLast() {
+    func idleConnection(_ upstream: UpstreamURL) -> UpstreamConnection? {
+        guard upstream.endpointID < idle.count else { return nil }
+        while let connection = idle[upstream.endpointID].popLast() {
             if connection.channel.isActive {
                 connection.isReused = true
                 return connection
@@ -47,7 +51,7 @@ final class UpstreamPool {
         return nil
     }
 
-    func connect(_ upstream: UpstreamURL, for service: Service) -> EventLoopFuture<UpstreamConnection> {
+    func connect(_ upstream: UpstreamURL) -> EventLoopFuture<UpstreamConnection> {
         ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -66,7 +70,7 @@ final class UpstreamPool {
             .flatMapThrowing { channel in
                 let sync = channel.pipeline.syncOperations
                 let handler = try sync.handler(type: UpstreamHandler.self)
-                return UpstreamConnection(channel: channel, handler: handler, service: service)
+                return UpstreamConnection(channel: channel, handler: handler, endpoint: upstream.endpointID)
             }
     }
 
@@ -77,8 +81,9 @@ final class UpstreamPool {
         // A read held for a slow client must not outlive its exchange: an idle connection has to
         // notice the upstream closing, and the next exchange has to see its response.
         connection.handler.resumeReading()
-        let slot = connection.service.ordinal
-        guard idle[slot].count < Self.maxIdlePerService else {
+        let slot = connection.endpoint
+        if slot >= idle.count { idle += Array(repeating: [], count: slot + 1 - idle.count) }
+        guard idle[slot].count < Self.maxIdlePerEndpoint else {
             connection.channel.close(promise: nil)
             return
         }
@@ -86,10 +91,19 @@ final class UpstreamPool {
             // Set once per connection: a closure per release would cost an allocation per request.
             connection.handler.onIdleClose = { [weak self, weak connection] in
                 guard let self, let connection else { return }
-                self.idle[connection.service.ordinal].removeAll { $0 === connection }
+                self.idle[connection.endpoint].removeAll { $0 === connection }
             }
         }
         idle[slot].append(connection)
+    }
+
+    /// Closes the idle connections of endpoints no longer configured (after a reload).
+    func closeIdle(except kept: Set<Int>) {
+        for slot in idle.indices where !kept.contains(slot) && !idle[slot].isEmpty {
+            let closing = idle[slot]
+            idle[slot].removeAll()
+            for connection in closing { connection.channel.close(promise: nil) }
+        }
     }
 
     /// Closes every idle connection (shutdown).

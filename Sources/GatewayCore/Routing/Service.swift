@@ -1,55 +1,52 @@
-/// The AEGIS backends the gateway can reach (SPEC §2).
-public enum Service: String, CaseIterable, Sendable, Hashable {
-    case orchestration
-    case memory
-    case knowledgeGraph = "knowledge_graph"
-    case approval
-    case ingestion
-    case compliance
-    case flaring
-    case auth
+/// A backend service by name (SPEC §2, §14): one of the eight built in, or any a configuration
+/// file declares (`[a-z0-9_-]{1,64}`).
+public struct Service: Sendable, Hashable, CustomStringConvertible {
+    /// The name, as in metrics labels, the access log and the configuration file.
+    public let rawValue: String
 
-    /// The environment variable that holds this service's base URL.
-    public var environmentVariable: String {
-        switch self {
-        case .orchestration: "ORCHESTRATION_URL"
-        case .memory: "MEMORY_URL"
-        case .knowledgeGraph: "KNOWLEDGE_GRAPH_URL"
-        case .approval: "APPROVAL_URL"
-        case .ingestion: "INGESTION_URL"
-        case .compliance: "COMPLIANCE_URL"
-        case .flaring: "FLARING_URL"
-        case .auth: "AUTH_URL"
-        }
-    }
+    public init(_ name: String) { rawValue = name }
 
-    /// The port the service listens on in a default local deployment.
+    public var description: String { rawValue }
+
+    public static let orchestration = Service("orchestration")
+    public static let memory = Service("memory")
+    public static let knowledgeGraph = Service("knowledge_graph")
+    public static let approval = Service("approval")
+    public static let ingestion = Service("ingestion")
+    public static let compliance = Service("compliance")
+    public static let flaring = Service("flaring")
+    public static let auth = Service("auth")
+
+    /// The services of the built-in configuration, in SPEC §2 order.
+    public static let builtIn: [Service] = [
+        .orchestration, .memory, .knowledgeGraph, .approval, .ingestion, .compliance, .flaring, .auth,
+    ]
+
+    /// The environment variable that holds the service's URLs without a configuration file:
+    /// the name upper-cased, `_URL` appended (ORCHESTRATION_URL, KNOWLEDGE_GRAPH_URL, ...).
+    public var environmentVariable: String { rawValue.uppercased() + "_URL" }
+
+    /// The port a built-in service listens on in a default local deployment (80 for others).
     public var defaultPort: Int {
-        switch self {
-        case .orchestration: 8001
-        case .memory: 8002
-        case .knowledgeGraph: 8003
-        case .approval: 8004
-        case .ingestion: 8005
-        case .compliance: 8006
-        case .flaring: 8007
-        case .auth: 8009
+        switch rawValue {
+        case "orchestration": 8001
+        case "memory": 8002
+        case "knowledge_graph": 8003
+        case "approval": 8004
+        case "ingestion": 8005
+        case "compliance": 8006
+        case "flaring": 8007
+        case "auth": 8009
+        default: 80
         }
     }
-}
 
-extension Service {
-    /// A dense index for per-service arrays (upstream pools, counters).
-    public var ordinal: Int {
-        switch self {
-        case .orchestration: 0
-        case .memory: 1
-        case .knowledgeGraph: 2
-        case .approval: 3
-        case .ingestion: 4
-        case .compliance: 5
-        case .flaring: 6
-        case .auth: 7
-        }
+    /// Whether `name` can name a service in a configuration file.
+    public static func isValidName(_ name: String) -> Bool {
+        (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            }
     }
 }

@@ -106,7 +106,7 @@ import Testing
         #expect(c.upstreams[service]?.host == "svc-\(service.rawValue)")
         #expect(c.upstreams[service]?.port == 7000)
         #expect(c.upstreams[service]?.basePath == "/base")
-        for other in Service.allCases where other != service {
+        for other in Service.builtIn where other != service {
             #expect(c.upstreams[other]?.port == other.defaultPort)
         }
     }

@@ -8,13 +8,13 @@ struct DevStackEchoTests {
     @Test("every service gets its own loopback port")
     func distinctPorts() async throws {
         try await withDevStack { stack in
-            #expect(Set(stack.urls.keys) == Set(Service.allCases))
-            #expect(Set(Service.allCases.map(stack.port(of:))).count == Service.allCases.count)
+            #expect(Set(stack.urls.keys) == Set(Service.builtIn))
+            #expect(Set(Service.builtIn.map(stack.port(of:))).count == Service.builtIn.count)
             for url in stack.urls.values { #expect(url.hasPrefix("http://127.0.0.1:")) }
         }
     }
 
-    @Test("each service echoes method, path, query and identity headers", arguments: Service.allCases)
+    @Test("each service echoes method, path, query and identity headers", arguments: Service.builtIn)
     func echo(service: Service) async throws {
         try await withDevStack { stack in
             let response = try await RawHTTPClient.fetch(

@@ -22,7 +22,7 @@ struct DevWalk {
         let gateway: TestGateway
         do {
             gateway = try await TestGateway.start(upstream: nil, withMetrics: withMetrics) { configuration in
-                for service in Service.allCases {
+                for service in Service.builtIn {
                     configuration.upstreams[service] = UpstreamURL(parsing: stack.urls[service]!)
                 }
             }

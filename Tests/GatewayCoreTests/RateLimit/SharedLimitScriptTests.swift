@@ -37,7 +37,8 @@ struct SharedLimitScriptTests {
         #expect(first[0] > 6.99 && first[0] <= 7.01)
         #expect(first[1] > 9.99)
         let second = try await run(redis, [(alice, 12)])
-        #expect(second[0] > -5.01 && second[0] < -4.99, "a debt is kept, not clamped to zero")
+        // A token a minute refills a little between the calls on a loaded machine.
+        #expect(second[0] > -5.01 && second[0] < -4.5, "a debt is kept, not clamped to zero: \(second[0])")
         #expect(try await redis.command("EXISTS", ["aegis:rl:user:alice"]) == .integer(1))
         // 15 tokens short at 1 a minute: full again in 15 minutes, and expiring a second after.
         guard case .integer(let ttl) = try await redis.command("PTTL", ["aegis:rl:user:alice"]) else {

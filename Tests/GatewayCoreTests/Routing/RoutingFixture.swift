@@ -9,7 +9,7 @@ struct ServiceUpstreams {
 
     static func start() async throws -> ServiceUpstreams {
         var byService: [Service: TestUpstream] = [:]
-        for service in Service.allCases {
+        for service in Service.builtIn {
             let name = service.rawValue
             byService[service] = try await TestUpstream.start { _ in
                 .json(#"{"service":"\#(name)"}"#, headers: [("X-Test-Service", name)])

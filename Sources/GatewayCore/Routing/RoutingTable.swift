@@ -1,0 +1,37 @@
+/// Routes and services as one value (SPEC §9, §14): what a request is matched against and where
+/// it goes. Built once per configuration and never changed; a reload builds a new one, and a
+/// request keeps the table it started with.
+public final class RoutingTable: Sendable {
+    public let matcher: RouteMatcher
+    /// Each service's endpoints.
+    public let services: [Service: [UpstreamURL]]
+    /// By route index: the endpoint of the route's service (nil for routes the gateway answers).
+    let upstreamByRoute: [UpstreamURL?]
+    /// By route index: the route's metrics label number (`RouteLabels`).
+    let labelByRoute: [Int]
+    /// Every endpoint of the table, for keeping their pooled connections across a reload.
+    public let endpointIDs: Set<Int>
+
+    /// - Parameter routes: the table's routes; `/health` and `/ready` are added when missing.
+    public init(routes: [Route], services: [Service: [UpstreamURL]]) {
+        var all = routes
+        for builtIn in Self.gatewayRoutes where !all.contains(where: { $0.pattern == builtIn.pattern }) {
+            all.append(builtIn)
+        }
+        matcher = RouteMatcher(all)
+        self.services = services
+        upstreamByRoute = all.map { route in route.service.flatMap { services[$0]?.first } }
+        labelByRoute = all.map { route in
+            RouteLabels.id(RouteLabel(pattern: route.pattern, service: route.service?.rawValue ?? "gateway"))
+        }
+        endpointIDs = Set(services.values.flatMap { $0.map(\.endpointID) })
+    }
+
+    /// The built-in configuration: the SPEC §9 table and one URL per built-in service.
+    public convenience init(builtInWith upstreams: [Service: UpstreamURL]) {
+        self.init(routes: aegisRoutes, services: upstreams.mapValues { [$0] })
+    }
+
+    /// The routes the gateway answers itself, in every table.
+    static let gatewayRoutes: [Route] = aegisRoutes.filter { $0.service == nil }
+}
