@@ -1,5 +1,6 @@
 import GatewayCore
 import Logging
+import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import UnixSignals
@@ -17,9 +18,23 @@ struct GatewayRunner {
             GatewayLogHandler(label: label, level: configuration.logLevel, format: configuration.logFormat)
         }
         let logger = Logger(label: "aegis-gateway")
-        for service in GatewayCore.Service.builtIn {
-            if let url = configuration.upstreams[service] {
-                logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(url)"])
+        if let file = configuration.file, let path = configuration.configFile {
+            logger.info(
+                "configuration file", metadata: ["file": "\(path)", "sha256": "\(file.sha256Prefix)",
+                                                 "routes": "\(file.routes.count)", "services": "\(file.services.count)"])
+            for (service, endpoints) in file.services.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(endpoints.map(\.description).joined(separator: ","))"])
+            }
+            if !configuration.ignoredURLVariables.isEmpty {
+                logger.warning(
+                    "CONFIG_FILE is set: these variables are ignored",
+                    metadata: ["variables": "\(configuration.ignoredURLVariables.joined(separator: ","))"])
+            }
+        } else {
+            for service in GatewayCore.Service.builtIn {
+                if let url = configuration.upstreams[service] {
+                    logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(url)"])
+                }
             }
         }
         if configuration.usesDefaultJWTSecret {
@@ -62,8 +77,31 @@ struct GatewayService: ServiceLifecycle.Service {
             "listening",
             metadata: ["host": "\(configuration.host)", "port": "\(server.localPort)",
                        "metrics_port": "\(metrics?.localPort ?? 0)"])
+        // SIGHUP reloads CONFIG_FILE (SPEC §14); it is trapped either way, so it never kills the gateway.
+        var reloader: ConfigurationReloader? = nil
+        if let path = configuration.configFile, let file = configuration.file {
+            let made = ConfigurationReloader(
+                path: path, loaded: file, server: server, metrics: observability.metrics, logger: logger)
+            if configuration.configWatchSeconds > 0 {
+                made.watch(every: .seconds(configuration.configWatchSeconds), on: group.next())
+            }
+            reloader = made
+        } else {
+            observability.builtInConfigurationLoaded(upstreams: configuration.upstreams)
+        }
+        let hangups = Task { [reloader, logger] in
+            for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                if let reloader {
+                    reloader.requestReload(reason: "SIGHUP")
+                } else {
+                    logger.notice("SIGHUP: no CONFIG_FILE to reload")
+                }
+            }
+        }
         onStarted(server.localPort)
         try? await gracefulShutdown()
+        hangups.cancel()
+        reloader?.stop()
         await server.shutdown()
         await metrics?.close()
     }

@@ -23,6 +23,15 @@ public struct GatewayConfiguration: Sendable {
     public var metricsHost: String = "127.0.0.1"
     /// 0 disables the metrics listener.
     public var metricsPort: Int = 9090
+    /// CONFIG_FILE: services and routes come from this file (SPEC §14) instead of the built-in
+    /// table and the `*_URL` variables.
+    public var configFile: String? = nil
+    /// The file's content, once loaded (`aegis-gateway` loads it before starting).
+    public var file: ConfigurationFile? = nil
+    /// CONFIG_WATCH_SECONDS: how often the file is checked for a change; 0 turns watching off.
+    public var configWatchSeconds: Int64 = 5
+    /// `*_URL` variables set while CONFIG_FILE is: ignored, and named in a warning at start.
+    public var ignoredURLVariables: [String] = []
     public var rateLimitPerMinute: Int64 = 100
     public var rateLimitBurst: Int64 = 10
     public var rateLimitMaxKeys: Int = 100_000
@@ -68,8 +77,17 @@ public struct GatewayConfiguration: Sendable {
         let issuer = env["JWT_ISSUER"] ?? "aegis-gateway"
         jwtIssuer = issuer.isEmpty ? nil : issuer
         jwtLeewaySeconds = Double(try reader.integer("JWT_LEEWAY_SECONDS", default: 0, allowZero: true))
+        if let file = env["CONFIG_FILE"] {
+            guard !file.isEmpty else { throw ConfigurationError("CONFIG_FILE", value: file, "must not be empty") }
+            configFile = file
+        }
+        configWatchSeconds = try reader.integer("CONFIG_WATCH_SECONDS", default: configWatchSeconds, allowZero: true)
         for service in Service.builtIn {
             guard let raw = env[service.environmentVariable] else { continue }
+            if configFile != nil {
+                ignoredURLVariables.append(service.environmentVariable)
+                continue
+            }
             guard let url = UpstreamURL(parsing: raw) else {
                 throw ConfigurationError(service.environmentVariable, value: raw, "expected http://host[:port][/base-path]")
             }

@@ -12,6 +12,8 @@ public final class MetricsSink: Sendable {
     private let counters = NIOLockedValueBox<[String: CoreMetrics.Counter]>([:])
     private let timers = NIOLockedValueBox<[String: CoreMetrics.Timer]>([:])
     private let gauges = NIOLockedValueBox<[String: CoreMetrics.Gauge]>([:])
+    /// Info metrics: one series at 1 per name, replaced (not added to) when its labels change.
+    private let infos = NIOLockedValueBox<[String: Prometheus.Gauge]>([:])
 
     static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -56,6 +58,16 @@ public final class MetricsSink: Sendable {
             return g
         }
         gauge.record(value)
+    }
+
+    /// Makes `label{dimensions} 1` the only series of `label` (say, which configuration is active).
+    func setInfo(_ label: String, _ dimensions: [(String, String)]) {
+        infos.withLockedValue { infos in
+            if let old = infos[label] { registry.unregisterGauge(old) }
+            let gauge = registry.makeGauge(name: label, labels: dimensions)
+            gauge.set(Int64(1))
+            infos[label] = gauge
+        }
     }
 
     /// Prometheus text exposition of everything flushed so far.

@@ -38,6 +38,14 @@ public final class Observability: Sendable {
 
     static let droppedLines = "aegis_access_log_dropped_total"
 
+    /// `aegis_config_info` for the built-in configuration: the hash of the file
+    /// `aegis-gateway config` prints for it, so the same setup names the same hash either way.
+    public func builtInConfigurationLoaded(upstreams: [Service: UpstreamURL]) {
+        let text = ConfigurationFile.renderBuiltIn(upstreams: upstreams)
+        let sha = (try? ConfigurationFile.parse(text).sha256Prefix) ?? "builtin"
+        metrics.setInfo(ConfigurationReloader.info, [("sha256", sha)])
+    }
+
     /// Makes the observer of `eventLoop`; call on that loop.
     func makeLoopObserver(eventLoop: any EventLoop) -> LoopObserver {
         let observer = LoopObserver(

@@ -107,6 +107,26 @@ public final class GatewayServer: Sendable {
             configuration: configuration, logger: logger, limiterSweep: sweep, sharedLimits: sharedLimits)
     }
 
+    /// Routes new requests by `routing` from now on (SPEC §14): each loop swaps its table between
+    /// two requests, so a request keeps the table it started with. Idle pooled connections to
+    /// endpoints the new table no longer has are closed; the others are kept.
+    public func apply(_ routing: RoutingTable) async {
+        for bound in loops {
+            try? await bound.eventLoop.submit {
+                bound.value.routing = routing
+                bound.value.pool.closeIdle(except: routing.endpointIDs)
+            }.get()
+        }
+    }
+
+    /// The table new requests get now.
+    public var currentRouting: RoutingTable {
+        get async {
+            guard let first = loops.first else { return RoutingTable(routes: [], services: [:]) }
+            return (try? await first.eventLoop.submit { first.value.routing }.get()) ?? RoutingTable(routes: [], services: [:])
+        }
+    }
+
     /// Deadlines are checked this often: a quarter of the shortest timeout, between 10 and 250 ms.
     static func sweepInterval(_ configuration: GatewayConfiguration) -> TimeAmount {
         let shortest = min(

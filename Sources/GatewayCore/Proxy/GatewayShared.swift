@@ -18,7 +18,8 @@ final class GatewayShared: Sendable {
     init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger) {
         self.logger = logger
         self.configuration = configuration
-        pipeline = RequestPipeline(configuration: configuration, readiness: readiness)
+        pipeline = RequestPipeline(
+            configuration: configuration, routing: configuration.file?.makeRoutingTable(), readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)
         rateLimitHeaders = RateLimitHeaders(burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
         responseTimeout = .milliseconds(configuration.upstreamResponseTimeoutMilliseconds)
