@@ -268,6 +268,8 @@ private struct Checker {
             switch error {
             case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _):
                 return mark.line
+            case .duplicatedKeysInMapping(_, let context):
+                return context.mark.line
             default:
                 return nil
             }
@@ -280,6 +282,8 @@ private struct Checker {
             switch error {
             case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _):
                 return problem
+            case .duplicatedKeysInMapping(let keys, _):
+                return "a key appears twice in one mapping: " + keys.sorted().joined(separator: ", ")
             default:
                 break
             }

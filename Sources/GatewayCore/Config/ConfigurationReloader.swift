@@ -76,6 +76,13 @@ public final class ConfigurationReloader: Sendable {
         queue.async { self.drain(reason: reason) }
     }
 
+    /// Reloads now (after any reload already running) and answers whether the file was applied.
+    public func reloadNow(reason: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: self.reloadOnce(reason: reason)) }
+        }
+    }
+
     /// Runs reloads until no request is pending. Blocking waits are fine: this is the reload
     /// queue's own thread, never an event loop.
     private func drain(reason: String) {
@@ -87,11 +94,11 @@ public final class ConfigurationReloader: Sendable {
             state.pending = false
             return true
         }) {
-            reloadOnce(reason: reason)
+            _ = reloadOnce(reason: reason)
         }
     }
 
-    private func reloadOnce(reason: String) {
+    private func reloadOnce(reason: String) -> Bool {
         if let hash = Self.fileHash(path) { state.withLockedValue { $0.lastSeen = hash } }
         let file: ConfigurationFile
         do {
@@ -101,7 +108,7 @@ public final class ConfigurationReloader: Sendable {
             logger.error(
                 "configuration reload refused; the running configuration stays",
                 metadata: ["file": "\(path)", "reason": "\(reason)", "problems": "\(error.problems.map(\.description))"])
-            return
+            return false
         }
         let table = file.makeRoutingTable()
         let server = self.server
@@ -119,6 +126,7 @@ public final class ConfigurationReloader: Sendable {
                 "file": "\(path)", "reason": "\(reason)", "sha256": "\(file.sha256Prefix)",
                 "routes": "\(file.routes.count)", "services": "\(file.services.count)",
             ])
+        return true
     }
 
     private static func fileHash(_ path: String) -> [UInt8]? {

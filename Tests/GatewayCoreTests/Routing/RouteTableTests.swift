@@ -59,9 +59,11 @@ import Testing
         RouteCase("/api/v1/auth", .auth, "/auth"),
     ]
 
-    @Test(arguments: rows)
-    func routeLandsOnItsServiceAndInternalPath(_ row: RouteCase) async throws {
-        try await ServiceUpstreams.run { gateway, upstreams in
+    /// Every row twice: with the built-in table, and with it printed as a file and loaded (SPEC §14).
+    @Test(arguments: rows, [false, true])
+    func routeLandsOnItsServiceAndInternalPath(_ row: RouteCase, fromFile: Bool) async throws {
+        try await ServiceUpstreams.run(fromFile: fromFile) { gateway, upstreams in
+            #expect((gateway.configuration.file != nil) == fromFile)
             let headers = row.anonymous ? [] : [CoreProxy.adminAuth]
             let body: [UInt8]? = row.method == "POST" ? Array("{}".utf8) : nil
             let response = try await gateway.fetch(row.method, row.target, headers: headers, body: body)

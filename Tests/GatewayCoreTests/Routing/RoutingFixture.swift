@@ -30,9 +30,10 @@ struct ServiceUpstreams {
     }
 
     /// Starts the upstreams and a gateway routing each service to its own one (under
-    /// `basePath`), runs `body`, tears everything down.
+    /// `basePath`), runs `body`, tears everything down. `fromFile` starts the gateway with the
+    /// built-in configuration as `aegis-gateway config` prints it, loaded as CONFIG_FILE would be.
     static func run(
-        basePath: String = "",
+        basePath: String = "", fromFile: Bool = false,
         _ body: (TestGateway, ServiceUpstreams) async throws -> Void
     ) async throws {
         let upstreams = try await start()
@@ -41,6 +42,12 @@ struct ServiceUpstreams {
             gateway = try await TestGateway.start(upstream: nil) { configuration in
                 for (service, upstream) in upstreams.byService {
                     configuration.upstreams[service] = UpstreamURL(parsing: upstream.url + basePath)
+                }
+                if fromFile {
+                    let text = ConfigurationFile.renderBuiltIn(upstreams: configuration.upstreams)
+                    configuration.file = try? ConfigurationFile.parse(text)
+                    // The file is the whole truth: the variables no longer matter.
+                    for service in Service.builtIn { configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1") }
                 }
             }
         } catch {
