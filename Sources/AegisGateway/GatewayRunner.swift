@@ -18,9 +18,9 @@ struct GatewayRunner {
             GatewayLogHandler(label: label, level: configuration.logLevel, format: configuration.logFormat)
         }
         let logger = Logger(label: "aegis-gateway")
-        if let file = configuration.file, let path = configuration.configFile {
+        if let file = configuration.file {
             logger.info(
-                "configuration file", metadata: ["file": "\(path)", "sha256": "\(file.sha256Prefix)",
+                "configuration file", metadata: ["file": "\(configuration.configFile ?? "(dev)")", "sha256": "\(file.sha256Prefix)",
                                                  "routes": "\(file.routes.count)", "services": "\(file.services.count)"])
             for (service, endpoints) in file.services.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(endpoints.map(\.description).joined(separator: ","))"])
@@ -86,6 +86,8 @@ struct GatewayService: ServiceLifecycle.Service {
                 made.watch(every: .seconds(configuration.configWatchSeconds), on: group.next())
             }
             reloader = made
+        } else if let file = configuration.file {
+            observability.configurationLoaded(file)
         } else {
             observability.builtInConfigurationLoaded(upstreams: configuration.upstreams)
         }

@@ -15,15 +15,18 @@ public final class DevStack: Sendable {
         self.connections = connections
     }
 
-    /// Binds one stand-in per `Service` on an ephemeral port of `configuration.host`.
+    /// Binds one stand-in per service (the built-in ones unless `services` says otherwise) on an
+    /// ephemeral port of `configuration.host`. A service the stand-ins do not know echoes.
     /// If any bind fails, the ones already bound are closed before the error is rethrown.
-    public static func start(_ configuration: DevStackConfiguration, group: any EventLoopGroup) async throws -> DevStack {
+    public static func start(
+        _ configuration: DevStackConfiguration, services: [Service] = Service.builtIn, group: any EventLoopGroup
+    ) async throws -> DevStack {
         let settings = StandInSettings(configuration)
         let connections = ConnectionRegistry()
         var servers: [any Channel] = []
         var urls: [Service: String] = [:]
         do {
-            for service in Service.builtIn {
+            for service in services {
                 let server = try await StandInServer.bind(
                     service,
                     host: configuration.host,

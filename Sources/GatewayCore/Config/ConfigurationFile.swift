@@ -13,6 +13,11 @@ public struct ConfigurationFile: Sendable {
 
     public func makeRoutingTable() -> RoutingTable { RoutingTable(routes: routes, services: services) }
 
+    /// The same routes with other endpoints (dev mode points every service at its stand-in).
+    public func replacingEndpoints(_ endpoints: [Service: [UpstreamURL]]) -> ConfigurationFile {
+        ConfigurationFile(routes: routes, services: endpoints, sha256Prefix: sha256Prefix)
+    }
+
     /// One reason a file is refused.
     public struct Problem: Sendable, Equatable, CustomStringConvertible {
         public let line: Int?

@@ -38,6 +38,11 @@ public final class Observability: Sendable {
 
     static let droppedLines = "aegis_access_log_dropped_total"
 
+    /// `aegis_config_info` for a file loaded once (dev mode).
+    public func configurationLoaded(_ file: ConfigurationFile) {
+        metrics.setInfo(ConfigurationReloader.info, [("sha256", file.sha256Prefix)])
+    }
+
     /// `aegis_config_info` for the built-in configuration: the hash of the file
     /// `aegis-gateway config` prints for it, so the same setup names the same hash either way.
     public func builtInConfigurationLoaded(upstreams: [Service: UpstreamURL]) {

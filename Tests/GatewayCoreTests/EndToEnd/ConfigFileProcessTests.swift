@@ -77,3 +77,26 @@ struct ConfigFileProcessTests {
         try? FileManager.default.removeItem(atPath: path)
     }
 }
+
+extension ConfigFileProcessTests {
+    @Test("dev --config FILE: the file's routes, a stand-in for each service it names")
+    func devWithFile() async throws {
+        let path = try Self.temporary(Self.billing)
+        let port = try await TestPorts.unused()
+        let process = try GatewayProcess.launch(
+            ["dev", "--config", path], environment: ["API_GATEWAY_PORT": String(port), "METRICS_PORT": "0"])
+        defer { process.killIfRunning() }
+        try await GatewayProcess.awaitAccepting(port: port)
+        let call = try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/invoices/7?x=1")
+        #expect(call.status == 200, "\(call.bodyString)")
+        let echo = try call.jsonObject()
+        #expect(echo["service"] as? String == "billing")
+        #expect(echo["path"] as? String == "/invoices/7")
+        // The built-in table is not there: an unknown path after authentication.
+        #expect(try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/auth/token").status == 401)
+        process.signal(SIGTERM)
+        let output = try await process.waitForExit()
+        #expect(output.exitStatus == 0, "\(output.stderrText)")
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
