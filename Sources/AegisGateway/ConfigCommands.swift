@@ -19,7 +19,7 @@ struct ConfigCommand: ParsableCommand {
             FileHandle.standardError.write(Data("aegis-gateway: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        let text = ConfigurationFile.renderBuiltIn(upstreams: configuration.upstreams)
+        let text = ConfigurationFile.renderBuiltIn(endpoints: configuration.endpoints)
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 }

@@ -20,6 +20,7 @@ struct DevCommand: AsyncParsableCommand {
         let stack = try await DevStack.start(
             DevStackConfiguration(jwtSecret: configuration.jwtSecret, jwtIssuer: configuration.jwtIssuer),
             services: services, group: group)
+        configuration.extraEndpoints = [:]
         for (service, url) in stack.urls {
             if let parsed = UpstreamURL(parsing: url) { configuration.upstreams[service] = parsed }
         }

@@ -31,9 +31,10 @@ struct GatewayRunner {
                     metadata: ["variables": "\(configuration.ignoredURLVariables.joined(separator: ","))"])
             }
         } else {
+            let endpoints = configuration.endpoints
             for service in GatewayCore.Service.builtIn {
-                if let url = configuration.upstreams[service] {
-                    logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(url)"])
+                if let urls = endpoints[service] {
+                    logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(urls.map(\.description).joined(separator: ","))"])
                 }
             }
         }
@@ -89,7 +90,7 @@ struct GatewayService: ServiceLifecycle.Service {
         } else if let file = configuration.file {
             observability.configurationLoaded(file)
         } else {
-            observability.builtInConfigurationLoaded(upstreams: configuration.upstreams)
+            observability.builtInConfigurationLoaded(endpoints: configuration.endpoints)
         }
         let hangups = Task { [reloader, logger] in
             for await _ in await UnixSignalsSequence(trapping: .sighup) {

@@ -31,9 +31,9 @@ extension ConfigurationFile {
     }
 
     /// The built-in configuration as `aegis-gateway config` prints it.
-    public static func renderBuiltIn(upstreams: [Service: UpstreamURL]) -> String {
+    public static func renderBuiltIn(endpoints: [Service: [UpstreamURL]]) -> String {
         render(
-            routes: aegisRoutes, services: upstreams.mapValues { [$0] },
+            routes: aegisRoutes, services: endpoints,
             header: """
                 AEGIS gateway configuration (SPEC §14): services and their endpoints, and the route table.
                 Start with CONFIG_FILE=<this file>; check a change with `aegis-gateway validate <file>`;

@@ -20,6 +20,13 @@ public struct GatewayConfiguration: Sendable {
     public var upstreams: [Service: UpstreamURL] = Dictionary(
         uniqueKeysWithValues: Service.builtIn.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
     )
+    /// Further endpoints of a service whose `*_URL` lists several, comma-separated (SPEC §15);
+    /// the first is in `upstreams`.
+    public var extraEndpoints: [Service: [UpstreamURL]] = [:]
+    /// Every endpoint of each built-in service.
+    public var endpoints: [Service: [UpstreamURL]] {
+        upstreams.reduce(into: [:]) { out, entry in out[entry.key] = [entry.value] + (extraEndpoints[entry.key] ?? []) }
+    }
     public var metricsHost: String = "127.0.0.1"
     /// 0 disables the metrics listener.
     public var metricsPort: Int = 9090
@@ -47,6 +54,9 @@ public struct GatewayConfiguration: Sendable {
     /// A body upload or response write that makes no progress for this long is closed (SPEC §10).
     public var progressTimeoutSeconds: Int64 = 60
     public var upstreamConnectTimeoutMilliseconds: Int64 = 5000
+    /// SPEC §15: an ejected endpoint is out for this × the times it was ejected (at most 10 ×).
+    /// Fixed by the SPEC at 30; tests shorten it.
+    public var upstreamEjectionBaseSeconds: Int64 = 30
     public var upstreamResponseTimeoutMilliseconds: Int64 = 60_000
     public var shutdownDelaySeconds: Int64 = 0
     public var shutdownGraceSeconds: Int64 = 10
@@ -88,10 +98,16 @@ public struct GatewayConfiguration: Sendable {
                 ignoredURLVariables.append(service.environmentVariable)
                 continue
             }
-            guard let url = UpstreamURL(parsing: raw) else {
-                throw ConfigurationError(service.environmentVariable, value: raw, "expected http://host[:port][/base-path]")
+            var urls: [UpstreamURL] = []
+            for item in raw.split(separator: ",", omittingEmptySubsequences: false) {
+                guard let url = UpstreamURL(parsing: String(item.trimmingASCIISpaces())) else {
+                    throw ConfigurationError(
+                        service.environmentVariable, value: raw, "expected http://host[:port][/base-path], comma-separated")
+                }
+                urls.append(url)
             }
-            upstreams[service] = url
+            upstreams[service] = urls[0]
+            extraEndpoints[service] = urls.count > 1 ? Array(urls.dropFirst()) : nil
         }
         metricsHost = try reader.string("METRICS_HOST", default: metricsHost, nonEmpty: true)
         metricsPort = try reader.port("METRICS_PORT", default: metricsPort, allowZero: true)

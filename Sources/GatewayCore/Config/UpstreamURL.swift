@@ -15,6 +15,9 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "http://\(authority)\(basePath)" }
 
+    /// `host:port` (port always), as metrics name an endpoint (SPEC §15).
+    public var hostAndPort: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+
     public init(host: String, port: Int, basePath: String = "") {
         self.host = host
         self.port = port

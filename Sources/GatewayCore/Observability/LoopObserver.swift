@@ -23,6 +23,8 @@ final class LoopObserver {
     private var upstreamErrors: [ErrorSeries: Int] = [:]
     private var authFailures: [AuthFailure: Int] = [:]
     private var rateLimited = 0
+    private var ejections: [Service: Int] = [:]
+    private var retries: [Service: Int] = [:]
     private(set) var inFlight = 0
     private(set) var openStreams = 0
 
@@ -42,6 +44,9 @@ final class LoopObserver {
     func upstreamError(_ service: Service, _ kind: UpstreamErrorKind) {
         upstreamErrors[ErrorSeries(service: service, kind: kind), default: 0] += 1
     }
+
+    func upstreamEjected(_ service: Service) { ejections[service, default: 0] += 1 }
+    func upstreamRetried(_ service: Service) { retries[service, default: 0] += 1 }
 
     func finished(_ request: CompletedRequest) {
         accessLog?.append(request)
@@ -79,6 +84,14 @@ final class LoopObserver {
             sink.increment("aegis_auth_failures_total", [("reason", reason.rawValue)], by: count)
         }
         authFailures.removeAll(keepingCapacity: true)
+        for (service, count) in ejections {
+            sink.increment("aegis_upstream_ejections_total", [("service", service.rawValue)], by: count)
+        }
+        ejections.removeAll(keepingCapacity: true)
+        for (service, count) in retries {
+            sink.increment("aegis_upstream_retries_total", [("service", service.rawValue)], by: count)
+        }
+        retries.removeAll(keepingCapacity: true)
         if rateLimited > 0 {
             sink.increment("aegis_rate_limited_total", [], by: rateLimited)
             rateLimited = 0

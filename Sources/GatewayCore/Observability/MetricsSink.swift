@@ -14,6 +14,7 @@ public final class MetricsSink: Sendable {
     private let gauges = NIOLockedValueBox<[String: CoreMetrics.Gauge]>([:])
     /// Info metrics: one series at 1 per name, replaced (not added to) when its labels change.
     private let infos = NIOLockedValueBox<[String: Prometheus.Gauge]>([:])
+    private let families = NIOLockedValueBox<[String: [String: Prometheus.Gauge]]>([:])
 
     static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
@@ -67,6 +68,23 @@ public final class MetricsSink: Sendable {
             let gauge = registry.makeGauge(name: label, labels: dimensions)
             gauge.set(Int64(1))
             infos[label] = gauge
+        }
+    }
+
+    /// Sets every series of gauge `label` at once; series not given any more are removed (an
+    /// endpoint a reload dropped leaves no stale series behind).
+    func setGaugeFamily(_ label: String, _ series: [([(String, String)], Int)]) {
+        families.withLockedValue { families in
+            var previous = families[label] ?? [:]
+            var current: [String: Prometheus.Gauge] = [:]
+            for (dimensions, value) in series {
+                let key = Self.key(label, dimensions)
+                let gauge = previous.removeValue(forKey: key) ?? registry.makeGauge(name: label, labels: dimensions)
+                gauge.set(Int64(value))
+                current[key] = gauge
+            }
+            for stale in previous.values { registry.unregisterGauge(stale) }
+            families[label] = current
         }
     }
 

@@ -8,6 +8,13 @@ public final class Observability: Sendable {
     private let backgroundLog: BackgroundLogWriter?
     private let observers = NIOLockedValueBox<[NIOLoopBound<LoopObserver>]>([])
     private let flushTasks = NIOLockedValueBox<[RepeatedTask]>([])
+    /// The service endpoints of the routing in effect, for `aegis_upstream_endpoint_up`.
+    private let endpoints = NIOLockedValueBox<[ServiceEndpoints]>([])
+
+    /// The endpoints whose health the next scrapes report (at start and after each reload).
+    func reportEndpoints(of routing: RoutingTable) {
+        endpoints.withLockedValue { $0 = routing.serviceEndpoints }
+    }
 
     private let countsRequests: Bool
 
@@ -45,8 +52,8 @@ public final class Observability: Sendable {
 
     /// `aegis_config_info` for the built-in configuration: the hash of the file
     /// `aegis-gateway config` prints for it, so the same setup names the same hash either way.
-    public func builtInConfigurationLoaded(upstreams: [Service: UpstreamURL]) {
-        let text = ConfigurationFile.renderBuiltIn(upstreams: upstreams)
+    public func builtInConfigurationLoaded(endpoints: [Service: [UpstreamURL]]) {
+        let text = ConfigurationFile.renderBuiltIn(endpoints: endpoints)
         let sha = (try? ConfigurationFile.parse(text).sha256Prefix) ?? "builtin"
         metrics.setInfo(ConfigurationReloader.info, [("sha256", sha)])
     }
@@ -82,6 +89,16 @@ public final class Observability: Sendable {
         }
         metrics.setGauge("aegis_in_flight_requests", inFlight)
         metrics.setGauge("aegis_open_streams", streams)
+        let now = Int64(NIODeadline.now().uptimeNanoseconds)
+        var series: [([(String, String)], Int)] = []
+        for service in endpoints.withLockedValue({ $0 }) {
+            for health in service.health {
+                series.append(
+                    ([("service", service.service.rawValue), ("endpoint", health.endpoint.hostAndPort)],
+                     health.isEjected(at: now) ? 0 : 1))
+            }
+        }
+        metrics.setGaugeFamily("aegis_upstream_endpoint_up", series)
         return metrics.exposition()
     }
 

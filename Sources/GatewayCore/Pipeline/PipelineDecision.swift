@@ -33,12 +33,23 @@ public struct LocalResponse: Sendable {
 public struct ForwardPlan: Sendable {
     public let match: RouteMatch
     public let service: Service
-    public let upstream: UpstreamURL
+    /// Every endpoint of the service, with their health.
+    public let endpoints: ServiceEndpoints
+    /// The endpoint this request goes to.
+    public private(set) var upstream: UpstreamURL
+    /// Internal path + `?query`: the request line after the endpoint's base path.
+    public let pathAndQuery: String
     /// Base path + internal path + `?query`, ready for the upstream request line.
-    public let upstreamURI: String
+    public private(set) var upstreamURI: String
     public let identity: Claims?
     public let rateLimit: RateLimitDecision?
     public var audit: RequestAudit
+
+    /// Sends the request to `endpoint` instead (balancing, or a retry elsewhere).
+    mutating func retarget(_ endpoint: UpstreamURL) {
+        upstream = endpoint
+        upstreamURI = endpoint.basePath + pathAndQuery
+    }
 }
 
 /// Facts about a request that logs and metrics need, whatever the outcome.

@@ -17,7 +17,7 @@ public final class RequestPipeline: Sendable {
 
     /// - Parameter routing: nil for the built-in table over `configuration.upstreams`.
     public init(configuration: GatewayConfiguration, routing: RoutingTable? = nil, readiness: Readiness) {
-        self.routing = routing ?? RoutingTable(builtInWith: configuration.upstreams)
+        self.routing = routing ?? RoutingTable(builtInWith: configuration.endpoints)
         verifier = JWTVerifier(
             secret: configuration.jwtSecret, issuer: configuration.jwtIssuer,
             leewaySeconds: configuration.jwtLeewaySeconds)
@@ -161,12 +161,15 @@ public final class RequestPipeline: Sendable {
             let allow = (route.methods ?? []).joined(separator: ", ")
             return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):
-            guard let service = m.route.service, let upstream = routing.upstreamByRoute[m.routeIndex] else {
+            guard let service = m.route.service, let endpoints = routing.endpointsByRoute[m.routeIndex] else {
                 return fail(GatewayError(.notFound, "no route for this path"))
             }
+            // The first endpoint; a balanced service's forwarder picks again (SPEC §15).
+            let upstream = endpoints.endpoints[0]
+            let pathAndQuery = m.internalPath + target.querySuffix
             return .forward(ForwardPlan(
-                match: m, service: service, upstream: upstream,
-                upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
+                match: m, service: service, endpoints: endpoints, upstream: upstream,
+                pathAndQuery: pathAndQuery, upstreamURI: upstream.basePath + pathAndQuery,
                 identity: identity, rateLimit: rate, audit: audit))
         }
     }

@@ -5,8 +5,13 @@ import NIOPosix
 
 extension ClientHandler {
     func startForwarding(
-        _ plan: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
+        _ chosen: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
     ) {
+        var plan = chosen
+        let balanced = plan.endpoints.endpoints.count > 1
+        if balanced {
+            plan.retarget(loop.balancer.pick(plan.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
+        }
         let fields = UpstreamRequestHead.make(
             from: head, plan: plan,
             context: .init(
@@ -17,9 +22,10 @@ extension ClientHandler {
             clientHead: head,
             upstreamHead: HeadSerializer.request(
                 method: head.method, uri: plan.upstreamURI, headers: fields, allocator: allocator),
-            upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan, requestID: requestID, started: started,
-            origin: facts.origin)
+            upstreamFields: balanced ? fields : nil, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
+            requestID: requestID, started: started, origin: facts.origin)
         state = .forwarding(exchange)
+        loop.balancer.began(endpoint: plan.upstream.endpointID, service: plan.endpoints.serviceID)
         loop.observer.requestStarted()
         if facts.expectsContinue, let context {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
@@ -44,6 +50,9 @@ extension ClientHandler {
             case .success(let connection):
                 self.attach(connection, to: exchange)
             case .failure(let error):
+                self.endpointFailed(exchange)
+                // Nothing reached the upstream: safe to try once more, elsewhere when there is an elsewhere.
+                if self.retry(exchange, keepPending: true) { return }
                 self.failBeforeHead(exchange, .connecting(error))
             }
         }
@@ -66,6 +75,53 @@ extension ClientHandler {
         // proxy_read_timeout); a long upload is governed by the progress timeout instead.
         if exchange.requestEnded { exchange.responseDeadline = now + shared.responseTimeout }
         resumeClientReads()
+    }
+
+    /// Counts a failure against the exchange's endpoint (SPEC §15): a connect that failed or timed
+    /// out, a fresh connection reset before the response head, or a response-head timeout.
+    func endpointFailed(_ exchange: Exchange) {
+        let endpoints = exchange.plan.endpoints
+        guard endpoints.endpoints.count > 1,
+            let index = endpoints.endpoints.firstIndex(where: { $0.endpointID == exchange.plan.upstream.endpointID })
+        else { return }
+        let now = Int64(NIODeadline.now().uptimeNanoseconds)
+        let ejected = endpoints.health[index].failed(at: now, baseEjection: loop.ejectionBase) {
+            endpoints.mayEjectAnother(at: now)
+        }
+        if ejected {
+            loop.observer.upstreamEjected(endpoints.service)
+            shared.logger.warning(
+                "upstream endpoint ejected",
+                metadata: ["service": "\(endpoints.service.rawValue)", "endpoint": "\(exchange.plan.upstream.authority)"])
+        }
+    }
+
+    /// Tries the request once more on a fresh connection (SPEC §15): on another endpoint when the
+    /// service has one, within the service's retry budget. `keepPending`: the body parts queued
+    /// for the upstream never left (a failed connect), so they go to the next one as they are.
+    func retry(_ exchange: Exchange, keepPending: Bool) -> Bool {
+        let endpoints = exchange.plan.endpoints
+        guard !exchange.retried, loop.balancer.takeRetry(service: endpoints.serviceID) else { return false }
+        exchange.retried = true
+        exchange.retryCounted = true
+        loop.observer.upstreamRetried(endpoints.service)
+        let failed = exchange.plan.upstream.endpointID
+        if let fields = exchange.upstreamFields {
+            let next = loop.balancer.pick(endpoints, avoiding: failed, now: Int64(NIODeadline.now().uptimeNanoseconds))
+            if next.endpointID != failed {
+                loop.balancer.moved(from: failed, to: next.endpointID)
+                exchange.plan.retarget(next)
+                var retargeted = fields
+                retargeted[0] = ("Host", next.authority)
+                exchange.upstreamHead = HeadSerializer.request(
+                    method: exchange.clientHead.method, uri: exchange.plan.upstreamURI, headers: retargeted,
+                    allocator: context?.channel.allocator ?? ByteBufferAllocator())
+            }
+        }
+        exchange.connection = nil
+        if !keepPending { exchange.pending = exchange.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : [] }
+        connect(exchange, fresh: true)
+        return true
     }
 
     /// Forwards one piece of the request body, re-chunked when the client sent it chunked.
@@ -145,6 +201,9 @@ extension ClientHandler {
     /// Logs and counts a finished exchange.
     func finish(_ exchange: Exchange, status: Int) {
         exchange.clearDeadlines()
+        loop.balancer.ended(
+            endpoint: exchange.plan.upstream.endpointID, service: exchange.plan.endpoints.serviceID,
+            retried: exchange.retryCounted)
         if exchange.isStream {
             exchange.isStream = false
             loop.observer.streamClosed()

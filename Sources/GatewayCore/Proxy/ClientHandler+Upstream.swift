@@ -11,6 +11,11 @@ extension ClientHandler: UpstreamDelegate {
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
             failBeforeHead(exchange, .switchingProtocols)
         case .head(let upstreamHead):
+            if exchange.upstreamFields != nil, let index = exchange.plan.endpoints.endpoints.firstIndex(where: {
+                $0.endpointID == exchange.plan.upstream.endpointID
+            }) {
+                exchange.plan.endpoints.health[index].succeeded()
+            }
             exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()
             exchange.status = Int(upstreamHead.status.code)
@@ -99,13 +104,12 @@ extension ClientHandler: UpstreamDelegate {
             context.map(Self.flushAndClose)
             return
         }
-        if let connection = exchange.connection, connection.isReused, !exchange.retried, !exchange.sentBodyBytes {
-            // The upstream closed a kept-alive connection as we reused it: nothing reached it, try a fresh one.
-            exchange.retried = true
-            exchange.connection = nil
-            exchange.pending = exchange.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : []
-            connect(exchange, fresh: true)
-            return
+        if let connection = exchange.connection, connection.isReused {
+            // The upstream closed a kept-alive connection as we reused it (the usual keep-alive race,
+            // not a fault of the endpoint): no body byte left, so try once more on a fresh one.
+            if !exchange.sentBodyBytes, retry(exchange, keepPending: false) { return }
+        } else {
+            endpointFailed(exchange)
         }
         failBeforeHead(exchange, .exchanging(error))
     }

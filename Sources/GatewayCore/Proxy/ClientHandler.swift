@@ -257,6 +257,7 @@ final class ClientHandler: ChannelDuplexHandler {
         if case .forwarding(let exchange) = state, exchange.responseDeadline < now, !exchange.responseHeadSent,
             exchange.connection != nil
         {
+            endpointFailed(exchange)
             failBeforeHead(exchange, .responseTimeout)
         }
     }

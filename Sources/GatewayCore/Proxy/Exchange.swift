@@ -5,10 +5,13 @@ import NIOHTTP1
 final class Exchange {
     let clientHead: HTTPRequestHead
     /// The serialized upstream head (kept for a retry on a fresh connection).
-    let upstreamHead: ByteBuffer
+    var upstreamHead: ByteBuffer
+    /// The upstream head's fields, kept only for a service with several endpoints: a retry on
+    /// another endpoint rewrites Host (the first field) and the target.
+    let upstreamFields: [(String, String)]?
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool
-    let plan: ForwardPlan
+    var plan: ForwardPlan
     let requestID: String
     let started: NIODeadline
     let origin: String?
@@ -29,17 +32,20 @@ final class Exchange {
     var isStream = false
     var status = 0
     var retried = false
+    /// The retry took from the service's budget (returned when the exchange ends).
+    var retryCounted = false
     /// Set when the upstream side failed; logged with the request.
     var failure: UpstreamFailure?
     /// No upstream response head by then: 504.
     var responseDeadline = NIODeadline.distantFuture
 
     init(
-        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamChunked: Bool, plan: ForwardPlan,
-        requestID: String, started: NIODeadline, origin: String?
+        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamFields: [(String, String)]?, upstreamChunked: Bool,
+        plan: ForwardPlan, requestID: String, started: NIODeadline, origin: String?
     ) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
+        self.upstreamFields = upstreamFields
         self.upstreamChunked = upstreamChunked
         self.plan = plan
         self.requestID = requestID

@@ -53,6 +53,7 @@ public final class GatewayServer: Sendable {
                     return NIOLoopBound(context, eventLoop: eventLoop)
                 }.get())
         }
+        observability.reportEndpoints(of: shared.pipeline.routing)
         let byLoop = Dictionary(uniqueKeysWithValues: loops.map { (ObjectIdentifier($0.eventLoop), $0) })
         let open = OpenConnections()
         let bootstrap = ServerBootstrap(group: group)
@@ -111,6 +112,7 @@ public final class GatewayServer: Sendable {
     /// two requests, so a request keeps the table it started with. Idle pooled connections to
     /// endpoints the new table no longer has are closed; the others are kept.
     public func apply(_ routing: RoutingTable) async {
+        observability.reportEndpoints(of: routing)
         for bound in loops {
             try? await bound.eventLoop.submit {
                 bound.value.routing = routing

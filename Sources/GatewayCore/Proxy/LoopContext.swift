@@ -10,6 +10,9 @@ final class LoopContext {
     let flushes: FlushBatch
     /// The routing new requests get; a reload replaces it on the loop, between requests.
     var routing: RoutingTable
+    var balancer = LoopBalancer()
+    /// SPEC §15's 30 s, in nanoseconds (shorter in tests).
+    let ejectionBase: Int64
     /// Open client connections: for the deadline sweep and for shutdown.
     var connections: [ObjectIdentifier: ClientHandler] = [:]
     private var sweeper: RepeatedTask?
@@ -17,6 +20,7 @@ final class LoopContext {
     init(eventLoop: any EventLoop, configuration: GatewayConfiguration, routing: RoutingTable, observer: LoopObserver) {
         self.eventLoop = eventLoop
         self.routing = routing
+        self.ejectionBase = configuration.upstreamEjectionBaseSeconds * 1_000_000_000
         pool = UpstreamPool(
             eventLoop: eventLoop, connectTimeout: .milliseconds(configuration.upstreamConnectTimeoutMilliseconds))
         tokens = VerifiedTokenCache(capacity: 4096)

@@ -5,8 +5,10 @@ public final class RoutingTable: Sendable {
     public let matcher: RouteMatcher
     /// Each service's endpoints.
     public let services: [Service: [UpstreamURL]]
-    /// By route index: the endpoint of the route's service (nil for routes the gateway answers).
-    let upstreamByRoute: [UpstreamURL?]
+    /// By route index: the route's service and its endpoints (nil for routes the gateway answers).
+    let endpointsByRoute: [ServiceEndpoints?]
+    /// Every service with its endpoints and their health.
+    public let serviceEndpoints: [ServiceEndpoints]
     /// By route index: the route's metrics label number (`RouteLabels`).
     let labelByRoute: [Int]
     /// Every endpoint of the table, for keeping their pooled connections across a reload.
@@ -20,7 +22,12 @@ public final class RoutingTable: Sendable {
         }
         matcher = RouteMatcher(all)
         self.services = services
-        upstreamByRoute = all.map { route in route.service.flatMap { services[$0]?.first } }
+        var byService: [Service: ServiceEndpoints] = [:]
+        for (service, endpoints) in services where !endpoints.isEmpty {
+            byService[service] = ServiceEndpoints(service: service, endpoints: endpoints)
+        }
+        serviceEndpoints = byService.values.sorted { $0.service.rawValue < $1.service.rawValue }
+        endpointsByRoute = all.map { route in route.service.flatMap { byService[$0] } }
         labelByRoute = all.map { route in
             RouteLabels.id(RouteLabel(pattern: route.pattern, service: route.service?.rawValue ?? "gateway"))
         }
@@ -28,8 +35,8 @@ public final class RoutingTable: Sendable {
     }
 
     /// The built-in configuration: the SPEC §9 table and one URL per built-in service.
-    public convenience init(builtInWith upstreams: [Service: UpstreamURL]) {
-        self.init(routes: aegisRoutes, services: upstreams.mapValues { [$0] })
+    public convenience init(builtInWith endpoints: [Service: [UpstreamURL]]) {
+        self.init(routes: aegisRoutes, services: endpoints)
     }
 
     /// The routes the gateway answers itself, in every table.

@@ -58,7 +58,7 @@ struct ConfigurationFileTests {
     func builtInRoundTrip() throws {
         var upstreams: [Service: UpstreamURL] = [:]
         for service in Service.builtIn { upstreams[service] = UpstreamURL(host: "localhost", port: service.defaultPort) }
-        let file = try ConfigurationFile.parse(ConfigurationFile.renderBuiltIn(upstreams: upstreams))
+        let file = try ConfigurationFile.parse(ConfigurationFile.renderBuiltIn(endpoints: upstreams.mapValues { [$0] }))
         let builtIn = aegisRoutes.filter { $0.service != nil }
         #expect(file.routes.count == builtIn.count)
         for (read, original) in zip(file.routes, builtIn) {

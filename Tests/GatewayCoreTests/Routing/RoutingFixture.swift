@@ -44,7 +44,7 @@ struct ServiceUpstreams {
                     configuration.upstreams[service] = UpstreamURL(parsing: upstream.url + basePath)
                 }
                 if fromFile {
-                    let text = ConfigurationFile.renderBuiltIn(upstreams: configuration.upstreams)
+                    let text = ConfigurationFile.renderBuiltIn(endpoints: configuration.endpoints)
                     configuration.file = try? ConfigurationFile.parse(text)
                     // The file is the whole truth: the variables no longer matter.
                     for service in Service.builtIn { configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1") }

@@ -21,9 +21,11 @@ final class TestUpstream: Sendable {
 
     /// - Parameters:
     ///   - retainBodyLimit: request body bytes kept in `RecordedRequest.body` (all are hashed).
+    ///   - port: 0 for an ephemeral one, or a port to take again (an upstream "restarting").
     ///   - handler: picks the plan for each complete request; defaults to 200 `{"ok":true}`.
     static func start(
         retainBodyLimit: Int = 1 << 20,
+        port requestedPort: Int = 0,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         handler: @escaping Handler = { _ in .json(#"{"ok":true}"#) }
     ) async throws -> TestUpstream {
@@ -40,7 +42,7 @@ final class TestUpstream: Sendable {
                     try channel.pipeline.syncOperations.addHandler(TestUpstreamHandler(core: core, connectionNumber: number))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0)
+            .bind(host: "127.0.0.1", port: requestedPort)
             .get()
         guard let port = server.localAddress?.port else {
             try? await server.close()

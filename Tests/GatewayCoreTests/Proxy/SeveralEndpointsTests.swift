@@ -1,0 +1,167 @@
+import Foundation
+import GatewayCore
+import NIOConcurrencyHelpers
+import NIOCore
+import Testing
+
+/// SPEC §15 with real upstreams: balancing, passive ejection, retries and their limits.
+@Suite("Several endpoints per service")
+struct SeveralEndpointsTests {
+    /// An upstream that names itself in a header, after an optional delay.
+    static func upstream(_ name: String, port: Int = 0, delay: TimeAmount = .zero) async throws -> TestUpstream {
+        try await TestUpstream.start(port: port) { _ in
+            let plan = UpstreamPlan.json(#"{"from":"\#(name)"}"#, headers: [("X-From", name)])
+            return delay == .zero ? plan : .delayHead(delay, then: plan)
+        }
+    }
+
+    /// A gateway whose orchestration service has `endpoints`; ejections last `ejection` seconds × n.
+    static func gateway(_ endpoints: [String], ejection: Int64 = 30) async throws -> TestGateway {
+        try await TestGateway.start(upstream: nil, withMetrics: true) {
+            $0.upstreams[.orchestration] = UpstreamURL(parsing: endpoints[0])
+            $0.extraEndpoints[.orchestration] = endpoints.dropFirst().compactMap { UpstreamURL(parsing: $0) }
+            $0.upstreamEjectionBaseSeconds = ejection
+        }
+    }
+
+    /// Runs `count` GETs over `connections` keep-alive connections at once; answers who served each.
+    static func load(_ gateway: TestGateway, count: Int, connections: Int = 8) async throws -> [String] {
+        try await withThrowingTaskGroup(of: [String].self) { group in
+            for _ in 0..<connections {
+                group.addTask {
+                    let client = try await RawHTTPClient.connect(port: gateway.port)
+                    var served: [String] = []
+                    for _ in 0..<(count / connections) {
+                        try await client.send(
+                            "GET /api/v1/conversations HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+                        let response = try await client.readResponse()
+                        served.append(response.status == 200 ? response.header("X-From") ?? "?" : "status \(response.status)")
+                        if response.header("Connection") == "close" { break }
+                    }
+                    await client.close()
+                    return served
+                }
+            }
+            var all: [String] = []
+            for try await part in group { all += part }
+            return all
+        }
+    }
+
+    static func tally(_ served: [String]) -> [String: Int] {
+        served.reduce(into: [:]) { $0[$1, default: 0] += 1 }
+    }
+
+    @Test("three endpoints, one killed under load: at most 5 failures, ejected, the others carry it, back after it restarts")
+    func killedEndpoint() async throws {
+        let a = try await Self.upstream("a")
+        let b = try await Self.upstream("b")
+        let c = try await Self.upstream("c")
+        let gateway = try await Self.gateway([a.url, b.url, c.url], ejection: 2)
+        let before = Self.tally(try await Self.load(gateway, count: 600))
+        #expect(before["a", default: 0] > 100 && before["b", default: 0] > 100 && before["c", default: 0] > 100, "\(before)")
+
+        let port = c.port
+        async let during = Self.load(gateway, count: 1200)
+        try await c.shutdown()
+        let served = try await during
+        let failures = served.filter { $0.hasPrefix("status") }
+        #expect(failures.count <= 5, "client-visible failures: \(Self.tally(failures))")
+        let after = Self.tally(try await Self.load(gateway, count: 400))
+        #expect(after["c"] == nil && after["a", default: 0] > 100 && after["b", default: 0] > 100, "\(after)")
+        let metrics = try await gateway.scrapeMetrics()
+        #expect((metrics.value("aegis_upstream_ejections_total", ["service": "orchestration"]) ?? 0) >= 1, "\(metrics.text)")
+        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 0)
+        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(a.port)"]) == 1)
+
+        let restarted = try await Self.upstream("c", port: port)
+        try await eventually("the restarted endpoint back in the mix", within: .seconds(20)) {
+            Self.tally(try await Self.load(gateway, count: 80))["c", default: 0] > 0
+        }
+        #expect(try await gateway.scrapeMetrics().value(
+            "aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 1)
+        await gateway.shutdown()
+        for upstream in [a, b, restarted] { try? await upstream.shutdown() }
+    }
+
+    @Test("a slow endpoint gets fewer requests (least outstanding of two)")
+    func slowEndpoint() async throws {
+        let fast1 = try await Self.upstream("fast1")
+        let fast2 = try await Self.upstream("fast2")
+        let slow = try await Self.upstream("slow", delay: .milliseconds(200))
+        let gateway = try await Self.gateway([fast1.url, fast2.url, slow.url])
+        let served = Self.tally(try await Self.load(gateway, count: 600, connections: 12))
+        #expect(served.keys.allSatisfy { !$0.hasPrefix("status") }, "\(served)")
+        // Round robin would give each a third (200).
+        #expect(served["slow", default: 0] < 120, "\(served)")
+        await gateway.shutdown()
+        for upstream in [fast1, fast2, slow] { try? await upstream.shutdown() }
+    }
+
+    @Test("a failed connect is retried on another endpoint; the dead one is ejected")
+    func connectRetried() async throws {
+        let live = try await Self.upstream("live")
+        let gateway = try await Self.gateway(["http://127.0.0.1:1", live.url])
+        let served = Self.tally(try await Self.load(gateway, count: 200, connections: 4))
+        #expect(served == ["live": 200], "\(served)")
+        let metrics = try await gateway.scrapeMetrics()
+        let retries = metrics.value("aegis_upstream_retries_total", ["service": "orchestration"]) ?? 0
+        #expect(retries >= 1 && retries <= 5, "retries until the dead endpoint was ejected: \(retries)")
+        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:1"]) == 0)
+        await gateway.shutdown()
+        try? await live.shutdown()
+    }
+
+    @Test("a POST whose body was sent is never retried")
+    func postNotRetried() async throws {
+        let received = NIOLockedValueBox<[String]>([])
+        // `flaky` drops every connection that brings a request after its first one.
+        let seen = NIOLockedValueBox(0)
+        let flaky = try await TestUpstream.start { request in
+            received.withLockedValue { $0.append("flaky \(request.method)") }
+            let n = seen.withLockedValue { count -> Int in
+                count += 1
+                return count
+            }
+            return n == 1 ? .json(#"{"from":"flaky"}"#, headers: [("X-From", "flaky")]) : .closeWithoutResponse
+        }
+        let steady = try await TestUpstream.start { request in
+            received.withLockedValue { $0.append("steady \(request.method)") }
+            return .json(#"{"from":"steady"}"#, headers: [("X-From", "steady")])
+        }
+        let gateway = try await Self.gateway([flaky.url])
+        #expect(try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth]).status == 200)
+        let post = try await gateway.fetch(
+            "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("Content-Type", "application/json")],
+            body: Array(#"{"x":1}"#.utf8))
+        #expect(post.status == 502, "\(post.bodyString)")
+        #expect(received.withLockedValue { $0 } == ["flaky GET", "flaky POST"], "the POST went out once")
+        let metrics = try await gateway.scrapeMetrics()
+        #expect((metrics.value("aegis_upstream_retries_total", ["service": "orchestration"]) ?? 0) == 0)
+        await gateway.shutdown()
+        try? await flaky.shutdown()
+        try? await steady.shutdown()
+    }
+
+    @Test("never more than half of a service's endpoints are ejected; when all fail, 502 as always")
+    func allDown() async throws {
+        let gateway = try await Self.gateway(["http://127.0.0.1:1", "http://127.0.0.1:2"])
+        let served = Self.tally(try await Self.load(gateway, count: 40, connections: 2))
+        #expect(served == ["status 502": 40], "\(served)")
+        let metrics = try await gateway.scrapeMetrics()
+        let up = metrics.samples("aegis_upstream_endpoint_up", ["service": "orchestration"]).map(\.value)
+        #expect(up.sorted() == [0, 1], "one of two ejected at most: \(up)")
+        await gateway.shutdown()
+    }
+
+    @Test("*_URL holds several comma-separated endpoints")
+    func commaSeparated() throws {
+        let configuration = try GatewayConfiguration(environment: [
+            "KNOWLEDGE_GRAPH_URL": "http://kg-1:8003/v2, http://kg-2:8003/v2",
+        ])
+        #expect(configuration.endpoints[.knowledgeGraph]?.map(\.description) == ["http://kg-1:8003/v2", "http://kg-2:8003/v2"])
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration(environment: ["KNOWLEDGE_GRAPH_URL": "http://kg-1:8003,kg-2"])
+        }
+    }
+}
