@@ -12,4 +12,10 @@ if ! command -v redis-server >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq redis-server >/dev/null
 fi
 swift build
-swift test "$@"
+if [[ $# -gt 0 ]]; then
+    exec swift test "$@"
+fi
+# The one-minute shared-limit accuracy test loads both cores with eight gateways: it runs alone,
+# after the rest, so neither disturbs the other's timing.
+swift test --skip SharedRateLimitAccuracyTests
+swift test --skip-build --filter SharedRateLimitAccuracyTests

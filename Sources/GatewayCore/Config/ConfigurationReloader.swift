@@ -110,11 +110,10 @@ public final class ConfigurationReloader: Sendable {
                 metadata: ["file": "\(path)", "reason": "\(reason)", "problems": "\(error.problems.map(\.description))"])
             return false
         }
-        let table = file.makeRoutingTable()
         let server = self.server
         let done = DispatchSemaphore(value: 0)
         Task {
-            await server.apply(table)
+            await server.reconfigure(file)
             done.signal()
         }
         done.wait()

@@ -54,6 +54,10 @@ public struct GatewayConfiguration: Sendable {
     /// A body upload or response write that makes no progress for this long is closed (SPEC §10).
     public var progressTimeoutSeconds: Int64 = 60
     public var upstreamConnectTimeoutMilliseconds: Int64 = 5000
+    /// UPSTREAM_DNS_REFRESH_SECONDS: host names of endpoints are resolved again this often.
+    public var upstreamDNSRefreshSeconds: Int64 = 30
+    /// How host names are resolved (tests inject their own).
+    public var hostResolver: HostResolver = .system
     /// SPEC §15: an ejected endpoint is out for this × the times it was ejected (at most 10 ×).
     /// Fixed by the SPEC at 30; tests shorten it.
     public var upstreamEjectionBaseSeconds: Int64 = 30
@@ -124,6 +128,7 @@ public struct GatewayConfiguration: Sendable {
         clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)
         shutdownDelaySeconds = try reader.integer("SHUTDOWN_DELAY_SECONDS", default: shutdownDelaySeconds, allowZero: true)
         shutdownGraceSeconds = try reader.integer("SHUTDOWN_GRACE_SECONDS", default: shutdownGraceSeconds, allowZero: true)
+        upstreamDNSRefreshSeconds = try reader.integer("UPSTREAM_DNS_REFRESH_SECONDS", default: upstreamDNSRefreshSeconds)
         upstreamConnectTimeoutMilliseconds = try reader.integer(
             "UPSTREAM_CONNECT_TIMEOUT_MS", default: upstreamConnectTimeoutMilliseconds)
         upstreamResponseTimeoutMilliseconds = try reader.integer(

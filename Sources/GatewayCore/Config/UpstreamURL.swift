@@ -9,22 +9,37 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The value of the `Host` header sent upstream (computed once: every request sends it).
     public let authority: String
-    /// A dense number for this host and port, the same in every configuration the process loads:
-    /// per-loop connection pools index an array by it instead of hashing host names per request.
+    /// Where connections go: an address the host name resolved to (SPEC §15), else the host.
+    public let connectHost: String
+    /// A dense number for the address and port connected to, the same in every configuration the
+    /// process loads: per-loop connection pools index an array by it instead of hashing names.
     public let endpointID: Int
 
     public var description: String { "http://\(authority)\(basePath)" }
 
-    /// `host:port` (port always), as metrics name an endpoint (SPEC §15).
-    public var hostAndPort: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+    /// `address:port` (port always), as metrics name an endpoint (SPEC §15).
+    public var hostAndPort: String { (connectHost.contains(":") ? "[\(connectHost)]" : connectHost) + ":\(port)" }
+
+    /// Whether the host is a name to resolve, not an address.
+    public var hostIsName: Bool { IPAddress(parsing: host) == nil }
 
     public init(host: String, port: Int, basePath: String = "") {
+        self.init(host: host, port: port, basePath: basePath, connectHost: host)
+    }
+
+    private init(host: String, port: Int, basePath: String, connectHost: String) {
         self.host = host
         self.port = port
         self.basePath = basePath
+        self.connectHost = connectHost
         let h = host.contains(":") ? "[\(host)]" : host
         authority = port == 80 ? h : "\(h):\(port)"
-        endpointID = EndpointIDs.id(host: host, port: port)
+        endpointID = EndpointIDs.id(host: connectHost, port: port)
+    }
+
+    /// This endpoint at one of the addresses its host resolved to; `Host` stays the name.
+    public func resolved(to address: String) -> UpstreamURL {
+        UpstreamURL(host: host, port: port, basePath: basePath, connectHost: address)
     }
 
     /// Parses `http://host[:port][/base]`. Only plain HTTP: upstreams are on the private network.

@@ -16,12 +16,16 @@ public final class GatewayServer: Sendable {
     private let logger: Logger
     private let limiterSweep: RepeatedTask?
     private let sharedLimits: SharedLimitSync?
+    private let dns: DNSFollower
+    private let dnsRefresh: RepeatedTask?
 
     private init(
         serverChannel: any Channel, loops: [NIOLoopBound<LoopContext>], readiness: Readiness,
         observability: Observability, configuration: GatewayConfiguration, logger: Logger,
-        limiterSweep: RepeatedTask?, sharedLimits: SharedLimitSync?
+        limiterSweep: RepeatedTask?, sharedLimits: SharedLimitSync?, dns: DNSFollower, dnsRefresh: RepeatedTask?
     ) {
+        self.dns = dns
+        self.dnsRefresh = dnsRefresh
         self.limiterSweep = limiterSweep
         self.sharedLimits = sharedLimits
         self.serverChannel = serverChannel
@@ -103,9 +107,28 @@ public final class GatewayServer: Sendable {
                 eventLoop: group.next(), metrics: observability.metrics, logger: logger,
                 monotonicNow: { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 })
         }
-        return GatewayServer(
+        // Endpoint host names are followed (SPEC §15): resolved now and every UPSTREAM_DNS_REFRESH_SECONDS.
+        let swap = NIOLockedValueBox<GatewayServer?>(nil)
+        let dns = DNSFollower(
+            routes: configuration.file?.routes ?? aegisRoutes, services: configuration.file?.services ?? configuration.endpoints,
+            resolver: configuration.hostResolver
+        ) { table in await swap.withLockedValue { $0 }?.apply(table) }
+        let dnsRefresh = loops.first?.eventLoop.scheduleRepeatedTask(
+            initialDelay: .zero, delay: .seconds(configuration.upstreamDNSRefreshSeconds)
+        ) { _ in dns.refresh() }
+        let server = GatewayServer(
             serverChannel: channel, loops: loops, readiness: readiness, observability: observability,
-            configuration: configuration, logger: logger, limiterSweep: sweep, sharedLimits: sharedLimits)
+            configuration: configuration, logger: logger, limiterSweep: sweep, sharedLimits: sharedLimits, dns: dns,
+            dnsRefresh: dnsRefresh)
+        swap.withLockedValue { $0 = server }
+        return server
+    }
+
+    /// Routes new requests by a configuration file's content from now on (a reload, SPEC §14),
+    /// its host names at the addresses known so far.
+    public func reconfigure(_ file: ConfigurationFile) async {
+        await apply(dns.configure(routes: file.routes, services: file.services))
+        dns.refresh()
     }
 
     /// Routes new requests by `routing` from now on (SPEC §14): each loop swaps its table between
@@ -200,6 +223,7 @@ public final class GatewayServer: Sendable {
             }.get()
         }
         limiterSweep?.cancel()
+        dnsRefresh?.cancel()
         await sharedLimits?.stop()
         observability.stop()
         logger.info("shutdown: done")

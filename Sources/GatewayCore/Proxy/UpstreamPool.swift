@@ -66,7 +66,7 @@ final class UpstreamPool {
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
                 }
             }
-            .connect(host: upstream.host, port: upstream.port)
+            .connect(host: upstream.connectHost, port: upstream.port)
             .flatMapThrowing { channel in
                 let sync = channel.pipeline.syncOperations
                 let handler = try sync.handler(type: UpstreamHandler.self)

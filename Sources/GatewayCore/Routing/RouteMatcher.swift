@@ -17,6 +17,8 @@ public struct RouteMatcher: Sendable {
     /// One route ready to match; which list holds it says its kind (exact, parameters, prefix).
     /// A class, so scanning the candidates costs a retain each, not a copy of every field.
     private final class Compiled: Sendable {
+        enum Kind { case exact, parameters, prefix }
+        let kind: Kind
         let index: Int
         let route: Route
         /// The public pattern's segments (parameter routes only).
@@ -29,8 +31,9 @@ public struct RouteMatcher: Sendable {
 
         init(
             index: Int, route: Route, segments: [Segment] = [], internalTemplate: String,
-            internalSegments: [Segment] = [], key: [UInt8]
+            internalSegments: [Segment] = [], key: [UInt8], kind: Kind
         ) {
+            self.kind = kind
             self.index = index
             self.route = route
             self.segments = segments
@@ -38,52 +41,132 @@ public struct RouteMatcher: Sendable {
             self.internalSegments = internalSegments
             self.key = key
         }
+
+        /// The pattern's whole literal segment at `position` (1 is the first after the leading
+        /// `/`), nil when there is none: shorter, a `{x}`, or a prefix's last partial text.
+        func literalSegment(_ position: Int) -> Substring? {
+            let text: Substring
+            switch kind {
+            case .exact: text = Substring(route.pattern)
+            case .prefix: text = Substring(RouteMatcher.stripStar(route.pattern))
+            case .parameters: text = Substring(route.pattern)
+            }
+            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+            guard position < parts.count else { return nil }
+            let segment = parts[position]
+            if segment.contains("{") { return nil }
+            return segment
+        }
     }
 
     public let routes: [Route]
-    private var exact: [Compiled] = []
-    private var parameterRoutes: [Compiled] = []
-    /// Prefix routes grouped by the byte at `bucketOffset` (the first after `/api/v1/`), longest
-    /// first within a group; a request scans only its group and the routes too short to group.
-    private var prefixBuckets: [[Compiled]] = Array(repeating: [], count: 256)
-    private var shortPrefixes: [Compiled] = []
-    private static let bucketOffset = 8
+
+    /// The candidates a path can match, in the order they are tried.
+    private struct Candidates: Sendable {
+        var exact: [Compiled] = []
+        /// Most segments first, then most literal segments.
+        var parameters: [Compiled] = []
+        /// Longest prefix first.
+        var prefixes: [Compiled] = []
+
+        mutating func append(_ compiled: Compiled) {
+            switch compiled.kind {
+            case .exact: exact.append(compiled)
+            case .parameters: parameters.append(compiled)
+            case .prefix: prefixes.append(compiled)
+            }
+        }
+
+        mutating func sort() {
+            parameters.sort { a, b in
+                if a.segments.count != b.segments.count { return a.segments.count > b.segments.count }
+                return RouteMatcher.literalCount(a.segments) > RouteMatcher.literalCount(b.segments)
+            }
+            prefixes.sort { $0.key.count > $1.key.count }
+        }
+    }
+
+    /// Routes grouped by their literal segment at `keySegment` (hashed), each group holding also
+    /// the routes without one there; a path is tried against its group only, so match time
+    /// depends on the group's size, not the table's (500 routes cost what 33 do).
+    private var buckets: [UInt64: Candidates] = [:]
+    /// The routes without a literal at `keySegment`: all a path without that segment can match.
+    private var unbucketed = Candidates()
+    /// The path segment that splits the table best (3 for `/api/v1/<here>/...`).
+    private let keySegment: Int
 
     public init(_ routes: [Route]) {
         self.routes = routes
-        var prefixRoutes: [Compiled] = []
+        var all: [Compiled] = []
         for (index, route) in routes.enumerated() {
             let internalPath: String
             if case .upstream(_, let path) = route.target { internalPath = path } else { internalPath = route.pattern }
             if route.pattern.hasSuffix("*") {
                 let prefix = Self.stripStar(route.pattern)
-                let compiled = Compiled(
-                    index: index, route: route, internalTemplate: Self.stripStar(internalPath), key: Array(prefix.utf8))
-                prefixRoutes.append(compiled)
+                all.append(Compiled(
+                    index: index, route: route, internalTemplate: Self.stripStar(internalPath), key: Array(prefix.utf8),
+                    kind: .prefix))
             } else if route.pattern.contains("{") {
                 let literal = route.pattern[..<route.pattern.firstIndex(of: "{")!]
-                let compiled = Compiled(
+                all.append(Compiled(
                     index: index, route: route, segments: Self.segments(route.pattern),
                     internalTemplate: internalPath, internalSegments: Self.segments(internalPath),
-                    key: Array(literal.utf8))
-                parameterRoutes.append(compiled)
+                    key: Array(literal.utf8), kind: .parameters))
             } else {
-                exact.append(
-                    Compiled(index: index, route: route, internalTemplate: internalPath, key: Array(route.pattern.utf8)))
+                all.append(Compiled(
+                    index: index, route: route, internalTemplate: internalPath, key: Array(route.pattern.utf8), kind: .exact))
             }
         }
-        parameterRoutes.sort { a, b in
-            if a.segments.count != b.segments.count { return a.segments.count > b.segments.count }
-            return Self.literalCount(a.segments) > Self.literalCount(b.segments)
+        // Choose the segment whose groups are smallest (routes without a literal there count in every group).
+        var best = (index: 1, cost: Int.max)
+        for candidate in 1...6 {
+            var sizes: [Substring: Int] = [:]
+            var loose = 0
+            for compiled in all {
+                if let segment = compiled.literalSegment(candidate) { sizes[segment, default: 0] += 1 } else { loose += 1 }
+            }
+            let cost = (sizes.values.max() ?? 0) + loose
+            if cost < best.cost { best = (candidate, cost) }
         }
-        prefixRoutes.sort { $0.key.count > $1.key.count }
-        for compiled in prefixRoutes {
-            if compiled.key.count > Self.bucketOffset {
-                prefixBuckets[Int(compiled.key[Self.bucketOffset])].append(compiled)
+        keySegment = best.index
+        var grouped: [UInt64: Candidates] = [:]
+        var loose = Candidates()
+        for compiled in all {
+            if let segment = compiled.literalSegment(keySegment) {
+                grouped[Self.hash(segment.utf8), default: Candidates()].append(compiled)
             } else {
-                shortPrefixes.append(compiled)
+                loose.append(compiled)
             }
         }
+        for key in grouped.keys {
+            for compiled in loose.exact + loose.parameters + loose.prefixes { grouped[key]!.append(compiled) }
+            grouped[key]!.sort()
+        }
+        loose.sort()
+        buckets = grouped
+        unbucketed = loose
+    }
+
+    /// FNV-1a: a segment's bytes to a group key.
+    private static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// The group key of the path's segment at `keySegment`, nil when the path has none.
+    private func groupKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var slashes = 0
+        var start = -1
+        for i in bytes.indices where bytes[i] == UInt8(ascii: "/") {
+            slashes += 1
+            if slashes == keySegment {
+                start = i + 1
+            } else if slashes == keySegment + 1 {
+                return Self.hash(bytes[start..<i])
+            }
+        }
+        return start >= 0 ? Self.hash(bytes[start...]) : nil
     }
 
     /// Finds the most specific route for `path` (no query) and method.
@@ -99,7 +182,8 @@ public struct RouteMatcher: Sendable {
     }
 
     private func match(bytes: UnsafeBufferPointer<UInt8>, path: Substring, method: String) -> RouteMatchResult {
-        for compiled in exact where compiled.key.count == bytes.count && Self.startsWith(bytes, compiled.key) {
+        let candidates = groupKey(bytes).flatMap { buckets[$0] } ?? unbucketed
+        for compiled in candidates.exact where compiled.key.count == bytes.count && Self.startsWith(bytes, compiled.key) {
             return Self.finish(compiled, method: method) {
                 RouteMatch(
                     route: compiled.route, routeIndex: compiled.index, internalPath: compiled.internalTemplate,
@@ -107,7 +191,7 @@ public struct RouteMatcher: Sendable {
             }
         }
         var pathSegments: ArraySlice<Substring>? = nil
-        for compiled in parameterRoutes where Self.startsWith(bytes, compiled.key) {
+        for compiled in candidates.parameters where Self.startsWith(bytes, compiled.key) {
             let pattern = compiled.segments
             let segments = pathSegments ?? path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             pathSegments = segments
@@ -119,11 +203,7 @@ public struct RouteMatcher: Sendable {
                     publicPrefix: path, internalPrefix: rendered)
             }
         }
-        let bucket = bytes.count > Self.bucketOffset ? prefixBuckets[Int(bytes[Self.bucketOffset])] : []
-        for compiled in bucket where Self.startsWith(bytes, compiled.key) {
-            if let result = prefixResult(compiled, bytes: bytes, path: path, method: method) { return result }
-        }
-        for compiled in shortPrefixes where Self.startsWith(bytes, compiled.key) {
+        for compiled in candidates.prefixes where Self.startsWith(bytes, compiled.key) {
             if let result = prefixResult(compiled, bytes: bytes, path: path, method: method) { return result }
         }
         return .notFound
@@ -185,7 +265,7 @@ public struct RouteMatcher: Sendable {
         return out
     }
 
-    private static func stripStar(_ pattern: String) -> String {
+    fileprivate static func stripStar(_ pattern: String) -> String {
         var p = Substring(pattern)
         if p.hasSuffix("*") { p = p.dropLast() }
         if p.hasSuffix("/") { p = p.dropLast() }
@@ -203,3 +283,4 @@ public struct RouteMatcher: Sendable {
         segments.reduce(0) { n, s in if case .literal = s { n + 1 } else { n } }
     }
 }
+

@@ -171,6 +171,31 @@ struct ConfigurationReloadTests {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    @Test("pooled connections to endpoints a reload keeps are kept")
+    func poolsKept() async throws {
+        let upstreams = try await Upstreams.start()
+        let path = Self.temporaryPath()
+        let (gateway, reloader) = try await Self.start(upstreams, path: path, version: 2)  // main on a
+        // One client connection: one event loop, whose pool keeps one upstream connection.
+        let client = try await RawHTTPClient.connect(port: gateway.port)
+        func get() async throws -> RawHTTPResponse {
+            try await client.send("GET /api/v1/stable/x HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+            return try await client.readResponse()
+        }
+        for _ in 0..<5 { #expect(try await get().status == 200) }
+        let accepted = upstreams.a.connectionsAccepted
+        // Version 4 routes main to a again, with other routes and rewrites.
+        try Self.write(Self.file(version: 4, upstreams), to: path, byRename: true)
+        #expect(await reloader.reloadNow(reason: "test"))
+        for _ in 0..<5 { #expect(try await get().header("X-Path") == "/v4/stable/x") }
+        #expect(upstreams.a.connectionsAccepted == accepted, "the reload reconnected to an endpoint it kept")
+        await client.close()
+        reloader.stop()
+        await gateway.shutdown()
+        await upstreams.shutdown()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
     @Test("a reload storm: 1,000 requests in a burst fold into a few reloads, and serving never stops")
     func storm() async throws {
         let upstreams = try await Upstreams.start()

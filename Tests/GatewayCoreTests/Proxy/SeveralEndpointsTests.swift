@@ -165,3 +165,42 @@ struct SeveralEndpointsTests {
         }
     }
 }
+
+extension SeveralEndpointsTests {
+    @Test("a host name is followed: each address it resolves to is an endpoint, and a change is picked up")
+    func dnsFollowed() async throws {
+        let first = try await TestUpstream.start { request in
+            .json("{}", headers: [("X-From", "first"), ("X-Host", request.headers.first { $0.0 == "Host" }?.1 ?? "")])
+        }
+        // The same port on another loopback address: only the address tells them apart.
+        let second = try await TestUpstream.start(host: "127.0.0.2", port: first.port) { _ in
+            .json("{}", headers: [("X-From", "second")])
+        }
+        let answers = NIOLockedValueBox<[String]>(["127.0.0.1"])
+        let gateway = try await TestGateway.start(upstream: nil, withMetrics: true) {
+            $0.upstreams[.orchestration] = UpstreamURL(parsing: "http://svc.test:\(first.port)")
+            $0.upstreamDNSRefreshSeconds = 1
+            $0.hostResolver = HostResolver { name in name == "svc.test" ? answers.withLockedValue { $0 } : [] }
+        }
+        try await eventually("served at the first address") {
+            Self.tally(try await Self.load(gateway, count: 8, connections: 1)) == ["first": 8]
+        }
+        let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
+        #expect(response.header("X-Host") == "svc.test:\(first.port)", "Host names the service, not the address")
+
+        answers.withLockedValue { $0 = ["127.0.0.2"] }
+        try await eventually("followed to the new address") {
+            Self.tally(try await Self.load(gateway, count: 8, connections: 1)) == ["second": 8]
+        }
+        answers.withLockedValue { $0 = ["127.0.0.1", "127.0.0.2"] }
+        try await eventually("both addresses are endpoints") {
+            let served = Self.tally(try await Self.load(gateway, count: 40, connections: 4))
+            return served["first", default: 0] > 0 && served["second", default: 0] > 0 && served.count == 2
+        }
+        let metrics = try await gateway.scrapeMetrics()
+        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.2:\(first.port)"]) == 1)
+        await gateway.shutdown()
+        try? await first.shutdown()
+        try? await second.shutdown()
+    }
+}

@@ -25,6 +25,7 @@ final class TestUpstream: Sendable {
     ///   - handler: picks the plan for each complete request; defaults to 200 `{"ok":true}`.
     static func start(
         retainBodyLimit: Int = 1 << 20,
+        host: String = "127.0.0.1",
         port requestedPort: Int = 0,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         handler: @escaping Handler = { _ in .json(#"{"ok":true}"#) }
@@ -42,7 +43,7 @@ final class TestUpstream: Sendable {
                     try channel.pipeline.syncOperations.addHandler(TestUpstreamHandler(core: core, connectionNumber: number))
                 }
             }
-            .bind(host: "127.0.0.1", port: requestedPort)
+            .bind(host: host, port: requestedPort)
             .get()
         guard let port = server.localAddress?.port else {
             try? await server.close()
