@@ -9,8 +9,10 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The value of the `Host` header sent upstream (computed once: every request sends it).
     public let authority: String
-    /// Where connections go: an address the host name resolved to (SPEC §15), else the host.
-    public let connectHost: String
+    /// An address the host name resolved to (SPEC §15); nil: connect to the host itself.
+    private let address: String?
+    /// Where connections go.
+    public var connectHost: String { address ?? host }
     /// A dense number for the address and port connected to, the same in every configuration the
     /// process loads: per-loop connection pools index an array by it instead of hashing names.
     public let endpointID: Int
@@ -24,22 +26,22 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     public var hostIsName: Bool { IPAddress(parsing: host) == nil }
 
     public init(host: String, port: Int, basePath: String = "") {
-        self.init(host: host, port: port, basePath: basePath, connectHost: host)
+        self.init(host: host, port: port, basePath: basePath, address: nil)
     }
 
-    private init(host: String, port: Int, basePath: String, connectHost: String) {
+    private init(host: String, port: Int, basePath: String, address: String?) {
         self.host = host
         self.port = port
         self.basePath = basePath
-        self.connectHost = connectHost
+        self.address = address
         let h = host.contains(":") ? "[\(host)]" : host
         authority = port == 80 ? h : "\(h):\(port)"
-        endpointID = EndpointIDs.id(host: connectHost, port: port)
+        endpointID = EndpointIDs.id(host: address ?? host, port: port)
     }
 
     /// This endpoint at one of the addresses its host resolved to; `Host` stays the name.
     public func resolved(to address: String) -> UpstreamURL {
-        UpstreamURL(host: host, port: port, basePath: basePath, connectHost: address)
+        UpstreamURL(host: host, port: port, basePath: basePath, address: address)
     }
 
     /// Parses `http://host[:port][/base]`. Only plain HTTP: upstreams are on the private network.

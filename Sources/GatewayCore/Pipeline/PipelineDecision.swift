@@ -37,8 +37,6 @@ public struct ForwardPlan: Sendable {
     public let endpoints: ServiceEndpoints
     /// The endpoint this request goes to.
     public private(set) var upstream: UpstreamURL
-    /// Internal path + `?query`: the request line after the endpoint's base path.
-    public let pathAndQuery: String
     /// Base path + internal path + `?query`, ready for the upstream request line.
     public private(set) var upstreamURI: String
     public let identity: Claims?
@@ -47,8 +45,9 @@ public struct ForwardPlan: Sendable {
 
     /// Sends the request to `endpoint` instead (balancing, or a retry elsewhere).
     mutating func retarget(_ endpoint: UpstreamURL) {
+        let pathAndQuery = upstreamURI.utf8.dropFirst(upstream.basePath.utf8.count)
+        upstreamURI = endpoint.basePath + String(Substring(pathAndQuery))
         upstream = endpoint
-        upstreamURI = endpoint.basePath + pathAndQuery
     }
 }
 

@@ -166,10 +166,9 @@ public final class RequestPipeline: Sendable {
             }
             // The first endpoint; a balanced service's forwarder picks again (SPEC §15).
             let upstream = endpoints.endpoints[0]
-            let pathAndQuery = m.internalPath + target.querySuffix
             return .forward(ForwardPlan(
                 match: m, service: service, endpoints: endpoints, upstream: upstream,
-                pathAndQuery: pathAndQuery, upstreamURI: upstream.basePath + pathAndQuery,
+                upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
                 identity: identity, rateLimit: rate, audit: audit))
         }
     }

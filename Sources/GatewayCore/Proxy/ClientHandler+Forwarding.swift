@@ -7,10 +7,14 @@ extension ClientHandler {
     func startForwarding(
         _ chosen: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
     ) {
-        var plan = chosen
-        let balanced = plan.endpoints.endpoints.count > 1
+        let balanced = chosen.endpoints.endpoints.count > 1
+        let plan: ForwardPlan
         if balanced {
-            plan.retarget(loop.balancer.pick(plan.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
+            var retargeted = chosen
+            retargeted.retarget(loop.balancer.pick(chosen.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
+            plan = retargeted
+        } else {
+            plan = chosen
         }
         let fields = UpstreamRequestHead.make(
             from: head, plan: plan,

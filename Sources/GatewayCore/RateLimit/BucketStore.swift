@@ -107,12 +107,19 @@ struct BucketStore: Sendable {
         unsyncedSlots.removeFirst(used)
     }
 
-    /// Sets `key`'s bucket from the store's answer: the shared tokens, less what was taken here
-    /// since the keys were drained (those are reported next round). A key evicted meanwhile is
-    /// left alone: it starts over as any new key does.
-    mutating func applyShared(_ key: RateLimitKey, tokens: Double, now: Double, capacity bucketCapacity: Double) {
+    /// Lowers `key`'s bucket to the store's answer: the shared tokens, less what was taken here
+    /// since the keys were drained (those are reported next round). Never raises it: the store can
+    /// only be higher when it missed takes (made while it was down), and granting those again
+    /// would exceed the limit. A key evicted meanwhile is left alone: it starts over as any new key.
+    mutating func applyShared(
+        _ key: RateLimitKey, tokens: Double, now: Double, capacity bucketCapacity: Double, refillPerSecond: Double
+    ) {
         guard let slot = index[key] else { return }
-        slots[Int(slot)].bucket = TokenBucket(tokens: min(bucketCapacity, tokens - slots[Int(slot)].unsynced), updatedAt: now)
+        var bucket = slots[Int(slot)].bucket
+        bucket.refill(now: now, capacity: bucketCapacity, refillPerSecond: refillPerSecond)
+        bucket.tokens = min(bucket.tokens, bucketCapacity, tokens - slots[Int(slot)].unsynced)
+        bucket.updatedAt = max(bucket.updatedAt, now)
+        slots[Int(slot)].bucket = bucket
     }
 
     /// Drops every bucket that has refilled to capacity by `now`, then

@@ -81,11 +81,12 @@ public final class RateLimiter: Sendable {
         return out
     }
 
-    /// Sets each key's bucket from the shared store's answer (tokens left across all gateways).
+    /// Lowers each key's bucket to the shared store's answer (tokens left across all gateways).
     public func applyShared(_ answers: [(key: RateLimitKey, tokens: Double)], now: Double) {
         for answer in answers {
             shard(for: answer.key).withLockedValue { store in
-                store.applyShared(answer.key, tokens: answer.tokens, now: now, capacity: capacity)
+                store.applyShared(
+                    answer.key, tokens: answer.tokens, now: now, capacity: capacity, refillPerSecond: refillPerSecond)
             }
         }
     }

@@ -61,15 +61,17 @@ public struct RouteMatcher: Sendable {
 
     public let routes: [Route]
 
-    /// The candidates a path can match, in the order they are tried.
-    private struct Candidates: Sendable {
+    /// The candidates a path can match, in the order they are tried. A class: a lookup costs one
+    /// retain, not one per list.
+    private final class Candidates: @unchecked Sendable {
+        // Filled while the matcher is built, read-only once it is shared.
         var exact: [Compiled] = []
         /// Most segments first, then most literal segments.
         var parameters: [Compiled] = []
         /// Longest prefix first.
         var prefixes: [Compiled] = []
 
-        mutating func append(_ compiled: Compiled) {
+        func append(_ compiled: Compiled) {
             switch compiled.kind {
             case .exact: exact.append(compiled)
             case .parameters: parameters.append(compiled)
@@ -77,7 +79,7 @@ public struct RouteMatcher: Sendable {
             }
         }
 
-        mutating func sort() {
+        func sort() {
             parameters.sort { a, b in
                 if a.segments.count != b.segments.count { return a.segments.count > b.segments.count }
                 return RouteMatcher.literalCount(a.segments) > RouteMatcher.literalCount(b.segments)
@@ -130,17 +132,19 @@ public struct RouteMatcher: Sendable {
         }
         keySegment = best.index
         var grouped: [UInt64: Candidates] = [:]
-        var loose = Candidates()
+        let loose = Candidates()
         for compiled in all {
             if let segment = compiled.literalSegment(keySegment) {
-                grouped[Self.hash(segment.utf8), default: Candidates()].append(compiled)
+                let key = Array(segment.utf8).withUnsafeBufferPointer { Self.hash($0, 0..<$0.count) }
+                if grouped[key] == nil { grouped[key] = Candidates() }
+                grouped[key]!.append(compiled)
             } else {
                 loose.append(compiled)
             }
         }
-        for key in grouped.keys {
-            for compiled in loose.exact + loose.parameters + loose.prefixes { grouped[key]!.append(compiled) }
-            grouped[key]!.sort()
+        for group in grouped.values {
+            for compiled in loose.exact + loose.parameters + loose.prefixes { group.append(compiled) }
+            group.sort()
         }
         loose.sort()
         buckets = grouped
@@ -148,25 +152,33 @@ public struct RouteMatcher: Sendable {
     }
 
     /// FNV-1a: a segment's bytes to a group key.
-    private static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
+    @inline(__always)
+    private static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var i = range.lowerBound
+        while i < range.upperBound {
+            h = (h ^ UInt64(bytes[i])) &* 0x100_0000_01b3
+            i += 1
+        }
         return h
     }
 
     /// The group key of the path's segment at `keySegment`, nil when the path has none.
     private func groupKey(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
         var slashes = 0
-        var start = -1
-        for i in bytes.indices where bytes[i] == UInt8(ascii: "/") {
-            slashes += 1
-            if slashes == keySegment {
-                start = i + 1
-            } else if slashes == keySegment + 1 {
-                return Self.hash(bytes[start..<i])
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == UInt8(ascii: "/") {
+                slashes += 1
+                if slashes == keySegment {
+                    var end = i + 1
+                    while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+                    return Self.hash(bytes, (i + 1)..<end)
+                }
             }
+            i += 1
         }
-        return start >= 0 ? Self.hash(bytes[start...]) : nil
+        return nil
     }
 
     /// Finds the most specific route for `path` (no query) and method.

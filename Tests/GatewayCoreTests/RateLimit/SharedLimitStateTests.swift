@@ -87,6 +87,11 @@ struct SharedLimitStateTests {
         #expect(!refused.allowed)
         #expect(refused.retryAfterSeconds == 1)
         #expect(limiter.take(alice, now: 5).allowed)
+        // An answer above the local balance (the store missed takes made while it was down) does
+        // not grant them again.
+        limiter.applyShared([(alice, 10)], now: 5)
+        #expect(limiter.take(alice, now: 5).allowed)  // 2 - 1 = 1 left locally, not 10
+        #expect(!limiter.take(alice, now: 5).allowed)
         // An answer for a key this gateway no longer holds is ignored.
         limiter.applyShared([(.user("gone"), -100)], now: 5)
         #expect(limiter.take(.user("gone"), now: 5).allowed)
