@@ -48,7 +48,7 @@ struct ConfigFileProcessTests {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    @Test("CONFIG_FILE replaces the built-in routes; *_URL is ignored with a warning; SIGHUP reloads")
+    @Test("CONFIG_FILE replaces the built-in routes; *_URL is ignored with a warning; SIGHUP reloads, a storm of them too")
     func startAndReload() async throws {
         let path = try Self.temporary(Self.billing)
         let port = try await TestPorts.unused()
@@ -57,6 +57,7 @@ struct ConfigFileProcessTests {
             environment: [
                 "CONFIG_FILE": path, "CONFIG_WATCH_SECONDS": "0", "API_GATEWAY_PORT": String(port), "METRICS_PORT": "0",
                 "API_GATEWAY_HOST": "127.0.0.1", "ORCHESTRATION_URL": "http://ignored:1",
+                "RATE_LIMIT_PER_MINUTE": "6000000", "RATE_LIMIT_BURST": "100000",
             ])
         defer { process.killIfRunning() }
         try await GatewayProcess.awaitAccepting(port: port)
@@ -68,6 +69,14 @@ struct ConfigFileProcessTests {
         process.signal(SIGHUP)
         try await eventually("the reloaded route") {
             try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/receipts").status == 502
+        }
+        // A reload storm: 1,000 SIGHUPs at once; the gateway keeps serving the one configuration.
+        for _ in 0..<1000 { process.signal(SIGHUP) }
+        for _ in 0..<20 {
+            let receipts = try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/receipts")
+            #expect(receipts.status == 502, "\(receipts.rawHead)\(receipts.bodyString)")
+            let invoices = try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/invoices")
+            #expect(invoices.status == 502, "\(invoices.rawHead)\(invoices.bodyString)")
         }
         process.signal(SIGTERM)
         let output = try await process.waitForExit()
