@@ -40,13 +40,22 @@ final class DNSFollower: Sendable {
         self.state = NIOLockedValueBox(State(routes: routes, services: services))
     }
 
-    /// A new configuration (a reload): its table with the addresses known so far.
-    func configure(routes: [Route], services: [Service: [UpstreamURL]]) -> RoutingTable {
-        state.withLockedValue { state in
-            state.routes = routes
-            state.services = services
-            return Self.table(state)
+    /// Swaps in a new configuration (a reload) with the addresses known so far, then resolves its
+    /// names. Swaps happen one at a time on the follower's queue, so a refresh computed from the
+    /// previous configuration can never be applied after this one.
+    func configure(routes: [Route], services: [Service: [UpstreamURL]]) async {
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            queue.async {
+                let table = self.state.withLockedValue { state in
+                    state.routes = routes
+                    state.services = services
+                    return Self.table(state)
+                }
+                self.applyWaiting(table)
+                done.resume()
+            }
         }
+        refresh()
     }
 
     /// Resolves every name now, off the loops; swaps the routing if an address changed.
@@ -69,15 +78,19 @@ final class DNSFollower: Sendable {
                 }
                 return changed ? Self.table(state) : nil
             }
-            guard let table else { return }
-            let done = DispatchSemaphore(value: 0)
-            let apply = self.apply
-            Task {
-                await apply(table)
-                done.signal()
-            }
-            done.wait()
+            if let table { self.applyWaiting(table) }
         }
+    }
+
+    /// Applies `table` and waits: only ever on the follower's queue, never on an event loop.
+    private func applyWaiting(_ table: RoutingTable) {
+        let done = DispatchSemaphore(value: 0)
+        let apply = self.apply
+        Task {
+            await apply(table)
+            done.signal()
+        }
+        done.wait()
     }
 
     private static func table(_ state: State) -> RoutingTable {

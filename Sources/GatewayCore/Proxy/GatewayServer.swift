@@ -127,8 +127,7 @@ public final class GatewayServer: Sendable {
     /// Routes new requests by a configuration file's content from now on (a reload, SPEC §14),
     /// its host names at the addresses known so far.
     public func reconfigure(_ file: ConfigurationFile) async {
-        await apply(dns.configure(routes: file.routes, services: file.services))
-        dns.refresh()
+        await dns.configure(routes: file.routes, services: file.services)
     }
 
     /// Routes new requests by `routing` from now on (SPEC §14): each loop swaps its table between
@@ -141,14 +140,6 @@ public final class GatewayServer: Sendable {
                 bound.value.routing = routing
                 bound.value.pool.closeIdle(except: routing.endpointIDs)
             }.get()
-        }
-    }
-
-    /// The table new requests get now.
-    public var currentRouting: RoutingTable {
-        get async {
-            guard let first = loops.first else { return RoutingTable(routes: [], services: [:]) }
-            return (try? await first.eventLoop.submit { first.value.routing }.get()) ?? RoutingTable(routes: [], services: [:])
         }
     }
 
