@@ -16,7 +16,7 @@ struct DevCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try loadConfiguration(profile: .dev, configFile: config)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: EventLoopThreads.count)
-        let services = configuration.file.map { Array($0.services.keys).sorted { $0.rawValue < $1.rawValue } } ?? Service.builtIn
+        let services = configuration.file.map { Array($0.services.keys).sorted { $0.rawValue < $1.rawValue } } ?? ServiceName.builtIn
         let stack = try await DevStack.start(
             DevStackConfiguration(jwtSecret: configuration.jwtSecret, jwtIssuer: configuration.jwtIssuer),
             services: services, group: group)

@@ -32,7 +32,7 @@ struct GatewayRunner {
             }
         } else {
             let endpoints = configuration.endpoints
-            for service in GatewayCore.Service.builtIn {
+            for service in GatewayCore.ServiceName.builtIn {
                 if let urls = endpoints[service] {
                     logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(urls.map(\.description).joined(separator: ","))"])
                 }

@@ -5,11 +5,11 @@ import NIOCore
 /// loopback, so the gateway can be tried end to end without the real AEGIS services.
 public final class DevStack: Sendable {
     /// Base URL of each service's stand-in, `http://127.0.0.1:<port>`, for all services.
-    public let urls: [Service: String]
+    public let urls: [ServiceName: String]
     private let servers: [any Channel]
     private let connections: ConnectionRegistry
 
-    private init(urls: [Service: String], servers: [any Channel], connections: ConnectionRegistry) {
+    private init(urls: [ServiceName: String], servers: [any Channel], connections: ConnectionRegistry) {
         self.urls = urls
         self.servers = servers
         self.connections = connections
@@ -19,12 +19,12 @@ public final class DevStack: Sendable {
     /// ephemeral port of `configuration.host`. A service the stand-ins do not know echoes.
     /// If any bind fails, the ones already bound are closed before the error is rethrown.
     public static func start(
-        _ configuration: DevStackConfiguration, services: [Service] = Service.builtIn, group: any EventLoopGroup
+        _ configuration: DevStackConfiguration, services: [ServiceName] = ServiceName.builtIn, group: any EventLoopGroup
     ) async throws -> DevStack {
         let settings = StandInSettings(configuration)
         let connections = ConnectionRegistry()
         var servers: [any Channel] = []
-        var urls: [Service: String] = [:]
+        var urls: [ServiceName: String] = [:]
         do {
             for service in services {
                 let server = try await StandInServer.bind(

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// The JSON echo every stand-in answers with, so tests and curl users can see exactly
 /// which backend got the request and what the gateway forwarded to it.
 enum EchoReply {
-    static func body(service: Service, head: HTTPRequestHead, bodyBytes: Int) -> String {
+    static func body(service: ServiceName, head: HTTPRequestHead, bodyBytes: Int) -> String {
         let target = StandInTarget(head.uri)
         var writer = JSONObjectWriter()
         writer.add("service", service.rawValue)

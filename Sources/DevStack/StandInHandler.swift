@@ -27,13 +27,13 @@ final class StandInHandler: ChannelInboundHandler, RemovableChannelHandler {
         var overflowed = false
     }
 
-    let service: Service
+    let service: ServiceName
     let settings: StandInSettings
     var state: State = .idle
     /// The next SSE event, cancelled when the connection goes away.
     var pendingEvent: Scheduled<Void>?
 
-    init(service: Service, settings: StandInSettings) {
+    init(service: ServiceName, settings: StandInSettings) {
         self.service = service
         self.settings = settings
     }

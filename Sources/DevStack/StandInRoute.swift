@@ -9,7 +9,7 @@ enum StandInRoute: Equatable {
     /// Check the dev credentials and mint a token (auth only).
     case token
 
-    init(service: Service, method: String, path: String) {
+    init(service: ServiceName, method: String, path: String) {
         switch service {
         case .orchestration where method != "HEAD" && Self.isStreamPath(path):
             self = .eventStream

@@ -8,7 +8,7 @@ enum StandInServer {
     /// Binds `service`'s stand-in on `host`, port 0, so the kernel picks a free port and
     /// eight stand-ins (or parallel test runs) can never clash.
     static func bind(
-        _ service: Service,
+        _ service: ServiceName,
         host: String,
         settings: StandInSettings,
         registry: ConnectionRegistry,

@@ -1,14 +1,14 @@
 extension ConfigurationFile {
     /// The YAML of a configuration: what `aegis-gateway config` prints for the built-in one
     /// (SPEC §14), one line a route, strings quoted so `{x}` and `*` stay plain text.
-    public static func render(routes: [Route], services: [Service: [UpstreamURL]], header: String? = nil) -> String {
+    public static func render(routes: [Route], services: [ServiceName: [UpstreamURL]], header: String? = nil) -> String {
         var out = ""
         if let header {
             for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
         }
         out += "services:\n"
-        let ordered = Service.builtIn.filter { services[$0] != nil }
-            + services.keys.filter { !Service.builtIn.contains($0) }.sorted { $0.rawValue < $1.rawValue }
+        let ordered = ServiceName.builtIn.filter { services[$0] != nil }
+            + services.keys.filter { !ServiceName.builtIn.contains($0) }.sorted { $0.rawValue < $1.rawValue }
         for service in ordered {
             let endpoints = (services[service] ?? []).map { quoted($0.description) }.joined(separator: ", ")
             out += "  \(service.rawValue):\n    endpoints: [\(endpoints)]\n"
@@ -31,7 +31,7 @@ extension ConfigurationFile {
     }
 
     /// The built-in configuration as `aegis-gateway config` prints it.
-    public static func renderBuiltIn(endpoints: [Service: [UpstreamURL]]) -> String {
+    public static func renderBuiltIn(endpoints: [ServiceName: [UpstreamURL]]) -> String {
         render(
             routes: aegisRoutes, services: endpoints,
             header: """

@@ -7,14 +7,14 @@ import Yams
 /// refused with one line per problem, each naming its line, and nothing of it is used.
 public struct ConfigurationFile: Sendable {
     public let routes: [Route]
-    public let services: [Service: [UpstreamURL]]
+    public let services: [ServiceName: [UpstreamURL]]
     /// The first 12 hex digits of the file's SHA-256: `aegis_config_info{sha256=…}`.
     public let sha256Prefix: String
 
     public func makeRoutingTable() -> RoutingTable { RoutingTable(routes: routes, services: services) }
 
     /// The same routes with other endpoints (dev mode points every service at its stand-in).
-    public func replacingEndpoints(_ endpoints: [Service: [UpstreamURL]]) -> ConfigurationFile {
+    public func replacingEndpoints(_ endpoints: [ServiceName: [UpstreamURL]]) -> ConfigurationFile {
         ConfigurationFile(routes: routes, services: endpoints, sha256Prefix: sha256Prefix)
     }
 
@@ -67,7 +67,7 @@ private struct Checker {
         problems.append(.init(line: node?.mark?.line, message: message))
     }
 
-    mutating func check(_ text: String) -> ([Route], [Service: [UpstreamURL]])? {
+    mutating func check(_ text: String) -> ([Route], [ServiceName: [UpstreamURL]])? {
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -80,16 +80,16 @@ private struct Checker {
             return nil
         }
         guard let top = mapping(root, "the file", keys: ["services", "routes"]) else { return nil }
-        var services: [Service: [UpstreamURL]] = [:]
-        var serviceLines: [Service: Node] = [:]
+        var services: [ServiceName: [UpstreamURL]] = [:]
+        var serviceLines: [ServiceName: Node] = [:]
         if let node = top["services"], let entries = pairs(node, "services") {
             for (nameNode, value) in entries {
-                guard let name = nameNode.scalar?.string, Service.isValidName(name) else {
+                guard let name = nameNode.scalar?.string, ServiceName.isValidName(name) else {
                     problem(nameNode, "service name \(Self.shown(nameNode)): expected 1-64 of a-z 0-9 _ -")
                     continue
                 }
-                serviceLines[Service(name)] = nameNode
-                services[Service(name)] = endpoints(of: value, service: name)
+                serviceLines[ServiceName(name)] = nameNode
+                services[ServiceName(name)] = endpoints(of: value, service: name)
             }
         } else if top["services"] == nil {
             problem(root, "missing services")
@@ -180,7 +180,7 @@ private struct Checker {
         return out
     }
 
-    private mutating func route(_ node: Node, services: [Service: [UpstreamURL]]) -> Route? {
+    private mutating func route(_ node: Node, services: [ServiceName: [UpstreamURL]]) -> Route? {
         let keys: Set<String> = ["path", "methods", "service", "rewrite", "roles", "public"]
         guard let fields = mapping(node, "route", keys: keys) else { return nil }
         let before = problems.count
@@ -197,7 +197,7 @@ private struct Checker {
                 problem(fields["rewrite"], "\(what): \(message)")
             }
         }
-        if let serviceName, services[Service(serviceName)] == nil {
+        if let serviceName, services[ServiceName(serviceName)] == nil {
             problem(fields["service"], "\(what): unknown service \"\(serviceName)\"")
         }
         var methods: [String]? = nil
@@ -223,7 +223,7 @@ private struct Checker {
         guard problems.count == before, let path, let rewrite, let serviceName else { return nil }
         let access: Route.Access = isPublic ? .public : roles.map { .anyRole($0) } ?? .authenticated
         return Route(
-            pattern: path, methods: methods, target: .upstream(Service(serviceName), internalPath: rewrite), access: access)
+            pattern: path, methods: methods, target: .upstream(ServiceName(serviceName), internalPath: rewrite), access: access)
     }
 
     private mutating func string(_ node: Node?, in parent: Node, _ key: String) -> String? {

@@ -17,14 +17,14 @@ public struct GatewayConfiguration: Sendable {
     public var jwtSecret: String = Self.defaultJWTSecret
     public var jwtIssuer: String? = "aegis-gateway"
     public var jwtLeewaySeconds: Double = 0
-    public var upstreams: [Service: UpstreamURL] = Dictionary(
-        uniqueKeysWithValues: Service.builtIn.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
+    public var upstreams: [ServiceName: UpstreamURL] = Dictionary(
+        uniqueKeysWithValues: ServiceName.builtIn.map { ($0, UpstreamURL(host: "localhost", port: $0.defaultPort)) }
     )
     /// Further endpoints of a service whose `*_URL` lists several, comma-separated (SPEC §15);
     /// the first is in `upstreams`.
-    public var extraEndpoints: [Service: [UpstreamURL]] = [:]
+    public var extraEndpoints: [ServiceName: [UpstreamURL]] = [:]
     /// Every endpoint of each built-in service.
-    public var endpoints: [Service: [UpstreamURL]] {
+    public var endpoints: [ServiceName: [UpstreamURL]] {
         upstreams.reduce(into: [:]) { out, entry in out[entry.key] = [entry.value] + (extraEndpoints[entry.key] ?? []) }
     }
     public var metricsHost: String = "127.0.0.1"
@@ -96,7 +96,7 @@ public struct GatewayConfiguration: Sendable {
             configFile = file
         }
         configWatchSeconds = try reader.integer("CONFIG_WATCH_SECONDS", default: configWatchSeconds, allowZero: true)
-        for service in Service.builtIn {
+        for service in ServiceName.builtIn {
             guard let raw = env[service.environmentVariable] else { continue }
             if configFile != nil {
                 ignoredURLVariables.append(service.environmentVariable)

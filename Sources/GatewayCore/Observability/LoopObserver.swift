@@ -8,7 +8,7 @@ final class LoopObserver {
     private static let methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]
 
     private struct ErrorSeries: Hashable {
-        let service: Service
+        let service: ServiceName
         let kind: UpstreamErrorKind
     }
 
@@ -23,8 +23,8 @@ final class LoopObserver {
     private var upstreamErrors: [ErrorSeries: Int] = [:]
     private var authFailures: [AuthFailure: Int] = [:]
     private var rateLimited = 0
-    private var ejections: [Service: Int] = [:]
-    private var retries: [Service: Int] = [:]
+    private var ejections: [ServiceName: Int] = [:]
+    private var retries: [ServiceName: Int] = [:]
     private(set) var inFlight = 0
     private(set) var openStreams = 0
 
@@ -41,12 +41,12 @@ final class LoopObserver {
     func streamOpened() { openStreams += 1 }
     func streamClosed() { openStreams -= 1 }
 
-    func upstreamError(_ service: Service, _ kind: UpstreamErrorKind) {
+    func upstreamError(_ service: ServiceName, _ kind: UpstreamErrorKind) {
         upstreamErrors[ErrorSeries(service: service, kind: kind), default: 0] += 1
     }
 
-    func upstreamEjected(_ service: Service) { ejections[service, default: 0] += 1 }
-    func upstreamRetried(_ service: Service) { retries[service, default: 0] += 1 }
+    func upstreamEjected(_ service: ServiceName) { ejections[service, default: 0] += 1 }
+    func upstreamRetried(_ service: ServiceName) { retries[service, default: 0] += 1 }
 
     func finished(_ request: CompletedRequest) {
         accessLog?.append(request)

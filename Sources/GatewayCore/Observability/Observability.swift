@@ -52,7 +52,7 @@ public final class Observability: Sendable {
 
     /// `aegis_config_info` for the built-in configuration: the hash of the file
     /// `aegis-gateway config` prints for it, so the same setup names the same hash either way.
-    public func builtInConfigurationLoaded(endpoints: [Service: [UpstreamURL]]) {
+    public func builtInConfigurationLoaded(endpoints: [ServiceName: [UpstreamURL]]) {
         let text = ConfigurationFile.renderBuiltIn(endpoints: endpoints)
         let sha = (try? ConfigurationFile.parse(text).sha256Prefix) ?? "builtin"
         metrics.setInfo(ConfigurationReloader.info, [("sha256", sha)])

@@ -32,7 +32,7 @@ public struct LocalResponse: Sendable {
 /// A request that passed every stage, with everything the forwarder needs.
 public struct ForwardPlan: Sendable {
     public let match: RouteMatch
-    public let service: Service
+    public let service: ServiceName
     /// Every endpoint of the service, with their health.
     public let endpoints: ServiceEndpoints
     /// The endpoint this request goes to.
@@ -57,7 +57,7 @@ public struct RequestAudit: Sendable {
     /// and service in every routing table.
     public var routeLabel: Int?
     public var routePattern: String?
-    public var service: Service?
+    public var service: ServiceName?
     public var userID: String?
     public var clientAddress: IPAddress
     public var authFailure: AuthFailure?

@@ -24,7 +24,7 @@ public struct HostResolver: Sendable {
 final class DNSFollower: Sendable {
     private struct State {
         var routes: [Route]
-        var services: [Service: [UpstreamURL]]
+        var services: [ServiceName: [UpstreamURL]]
         var addresses: [String: [String]] = [:]
     }
 
@@ -33,7 +33,7 @@ final class DNSFollower: Sendable {
     private let queue = DispatchQueue(label: "aegis-dns")
     private let apply: @Sendable (RoutingTable) async -> Void
 
-    init(routes: [Route], services: [Service: [UpstreamURL]], resolver: HostResolver,
+    init(routes: [Route], services: [ServiceName: [UpstreamURL]], resolver: HostResolver,
          apply: @escaping @Sendable (RoutingTable) async -> Void) {
         self.resolver = resolver
         self.apply = apply
@@ -43,7 +43,7 @@ final class DNSFollower: Sendable {
     /// Swaps in a new configuration (a reload) with the addresses known so far, then resolves its
     /// names. Swaps happen one at a time on the follower's queue, so a refresh computed from the
     /// previous configuration can never be applied after this one.
-    func configure(routes: [Route], services: [Service: [UpstreamURL]]) async {
+    func configure(routes: [Route], services: [ServiceName: [UpstreamURL]]) async {
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
             queue.async {
                 let table = self.state.withLockedValue { state in

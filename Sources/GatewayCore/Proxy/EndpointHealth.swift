@@ -55,13 +55,13 @@ final class EndpointHealth: Sendable {
 
 /// A service's endpoints in one routing table, with their health.
 public final class ServiceEndpoints: Sendable {
-    public let service: Service
+    public let service: ServiceName
     public let endpoints: [UpstreamURL]
     let health: [EndpointHealth]
     /// Dense per process, for per-loop counters.
     let serviceID: Int
 
-    init(service: Service, endpoints: [UpstreamURL]) {
+    init(service: ServiceName, endpoints: [UpstreamURL]) {
         self.service = service
         self.endpoints = endpoints
         self.health = endpoints.map(EndpointHealth.of)
@@ -77,9 +77,9 @@ public final class ServiceEndpoints: Sendable {
 
 /// Numbers services in the order they are first seen, for per-loop arrays.
 enum ServiceIDs {
-    private static let ids = NIOLockedValueBox<[Service: Int]>([:])
+    private static let ids = NIOLockedValueBox<[ServiceName: Int]>([:])
 
-    static func id(_ service: Service) -> Int {
+    static func id(_ service: ServiceName) -> Int {
         ids.withLockedValue { ids in
             if let id = ids[service] { return id }
             ids[service] = ids.count

@@ -13,7 +13,7 @@ public struct Route: Sendable {
 
     /// Where a matched request goes.
     public enum Target: Sendable, Equatable {
-        case upstream(Service, internalPath: String)
+        case upstream(ServiceName, internalPath: String)
         case health
         case readiness
     }
@@ -27,7 +27,7 @@ public struct Route: Sendable {
 
     /// `Route("POST /api/v1/agents/{id}/execute", .orchestration, "/execute")`: an optional
     /// method list before the path, as in SPEC §9.
-    public init(_ spec: String, _ service: Service, _ internalPath: String, access: Access = .authenticated) {
+    public init(_ spec: String, _ service: ServiceName, _ internalPath: String, access: Access = .authenticated) {
         let (methods, pattern) = Self.split(spec)
         self.init(pattern: pattern, methods: methods, target: .upstream(service, internalPath: internalPath), access: access)
     }
@@ -45,7 +45,7 @@ public struct Route: Sendable {
         self.access = access
     }
 
-    public var service: Service? {
+    public var service: ServiceName? {
         if case .upstream(let service, _) = target { return service }
         return nil
     }

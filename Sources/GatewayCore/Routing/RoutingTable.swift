@@ -4,7 +4,7 @@
 public final class RoutingTable: Sendable {
     public let matcher: RouteMatcher
     /// Each service's endpoints.
-    public let services: [Service: [UpstreamURL]]
+    public let services: [ServiceName: [UpstreamURL]]
     /// By route index: the route's service and its endpoints (nil for routes the gateway answers).
     let endpointsByRoute: [ServiceEndpoints?]
     /// Every service with its endpoints and their health.
@@ -15,14 +15,14 @@ public final class RoutingTable: Sendable {
     public let endpointIDs: Set<Int>
 
     /// - Parameter routes: the table's routes; `/health` and `/ready` are added when missing.
-    public init(routes: [Route], services: [Service: [UpstreamURL]]) {
+    public init(routes: [Route], services: [ServiceName: [UpstreamURL]]) {
         var all = routes
         for builtIn in Self.gatewayRoutes where !all.contains(where: { $0.pattern == builtIn.pattern }) {
             all.append(builtIn)
         }
         matcher = RouteMatcher(all)
         self.services = services
-        var byService: [Service: ServiceEndpoints] = [:]
+        var byService: [ServiceName: ServiceEndpoints] = [:]
         for (service, endpoints) in services where !endpoints.isEmpty {
             byService[service] = ServiceEndpoints(service: service, endpoints: endpoints)
         }
@@ -35,7 +35,7 @@ public final class RoutingTable: Sendable {
     }
 
     /// The built-in configuration: the SPEC §9 table and one URL per built-in service.
-    public convenience init(builtInWith endpoints: [Service: [UpstreamURL]]) {
+    public convenience init(builtInWith endpoints: [ServiceName: [UpstreamURL]]) {
         self.init(routes: aegisRoutes, services: endpoints)
     }
 

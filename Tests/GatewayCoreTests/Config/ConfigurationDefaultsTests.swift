@@ -32,7 +32,7 @@ import Testing
     }
 
     @Test(arguments: [
-        (Service.orchestration, "http://localhost:8001"),
+        (ServiceName.orchestration, "http://localhost:8001"),
         (.memory, "http://localhost:8002"),
         (.knowledgeGraph, "http://localhost:8003"),
         (.approval, "http://localhost:8004"),
@@ -41,7 +41,7 @@ import Testing
         (.flaring, "http://localhost:8007"),
         (.auth, "http://localhost:8009"),
     ])
-    func upstreamDefaults(service: Service, url: String) throws {
+    func upstreamDefaults(service: ServiceName, url: String) throws {
         let c = try GatewayConfiguration(environment: [:])
         #expect(c.upstreams[service]?.description == url)
         #expect(c.upstreams[service]?.basePath == "")
@@ -97,16 +97,16 @@ import Testing
     }
 
     @Test(arguments: [
-        (Service.orchestration, "ORCHESTRATION_URL"), (.memory, "MEMORY_URL"),
+        (ServiceName.orchestration, "ORCHESTRATION_URL"), (.memory, "MEMORY_URL"),
         (.knowledgeGraph, "KNOWLEDGE_GRAPH_URL"), (.approval, "APPROVAL_URL"), (.ingestion, "INGESTION_URL"),
         (.compliance, "COMPLIANCE_URL"), (.flaring, "FLARING_URL"), (.auth, "AUTH_URL"),
     ])
-    func upstreamURLVariableIsRead(service: Service, variable: String) throws {
+    func upstreamURLVariableIsRead(service: ServiceName, variable: String) throws {
         let c = try GatewayConfiguration(environment: [variable: "http://svc-\(service.rawValue):7000/base"])
         #expect(c.upstreams[service]?.host == "svc-\(service.rawValue)")
         #expect(c.upstreams[service]?.port == 7000)
         #expect(c.upstreams[service]?.basePath == "/base")
-        for other in Service.builtIn where other != service {
+        for other in ServiceName.builtIn where other != service {
             #expect(c.upstreams[other]?.port == other.defaultPort)
         }
     }

@@ -51,13 +51,13 @@ struct ConfigurationFileTests {
              "routes": [{"path": "/api/v1/invoices*", "service": "billing", "rewrite": "/invoices*"}]}
             """)
         #expect(file.routes.map(\.pattern) == ["/api/v1/invoices*"])
-        #expect(file.services[Service("billing")] != nil)
+        #expect(file.services[ServiceName("billing")] != nil)
     }
 
     @Test("the built-in configuration printed and read back is the built-in table")
     func builtInRoundTrip() throws {
-        var upstreams: [Service: UpstreamURL] = [:]
-        for service in Service.builtIn { upstreams[service] = UpstreamURL(host: "localhost", port: service.defaultPort) }
+        var upstreams: [ServiceName: UpstreamURL] = [:]
+        for service in ServiceName.builtIn { upstreams[service] = UpstreamURL(host: "localhost", port: service.defaultPort) }
         let file = try ConfigurationFile.parse(ConfigurationFile.renderBuiltIn(endpoints: upstreams.mapValues { [$0] }))
         let builtIn = aegisRoutes.filter { $0.service != nil }
         #expect(file.routes.count == builtIn.count)
@@ -67,7 +67,7 @@ struct ConfigurationFileTests {
             #expect(read.target == original.target)
             #expect(read.access == original.access)
         }
-        #expect(Set(file.services.keys) == Set(Service.builtIn))
+        #expect(Set(file.services.keys) == Set(ServiceName.builtIn))
     }
 
     struct Refusal: Sendable, CustomTestStringConvertible {

@@ -8,14 +8,14 @@ struct DevStackEchoTests {
     @Test("every service gets its own loopback port")
     func distinctPorts() async throws {
         try await withDevStack { stack in
-            #expect(Set(stack.urls.keys) == Set(Service.builtIn))
-            #expect(Set(Service.builtIn.map(stack.port(of:))).count == Service.builtIn.count)
+            #expect(Set(stack.urls.keys) == Set(ServiceName.builtIn))
+            #expect(Set(ServiceName.builtIn.map(stack.port(of:))).count == ServiceName.builtIn.count)
             for url in stack.urls.values { #expect(url.hasPrefix("http://127.0.0.1:")) }
         }
     }
 
-    @Test("each service echoes method, path, query and identity headers", arguments: Service.builtIn)
-    func echo(service: Service) async throws {
+    @Test("each service echoes method, path, query and identity headers", arguments: ServiceName.builtIn)
+    func echo(service: ServiceName) async throws {
         try await withDevStack { stack in
             let response = try await RawHTTPClient.fetch(
                 port: stack.port(of: service),

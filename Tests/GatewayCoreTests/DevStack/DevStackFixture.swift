@@ -31,7 +31,7 @@ let devStackTestSecret = "dev-stack-test-secret"
 
 extension DevStack {
     /// The port of `service`'s stand-in, read back from its URL.
-    func port(of service: Service) -> Int {
+    func port(of service: ServiceName) -> Int {
         Int(urls[service]!.split(separator: ":").last!)!
     }
 }

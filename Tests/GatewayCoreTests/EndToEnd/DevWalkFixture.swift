@@ -22,7 +22,7 @@ struct DevWalk {
         let gateway: TestGateway
         do {
             gateway = try await TestGateway.start(upstream: nil, withMetrics: withMetrics) { configuration in
-                for service in Service.builtIn {
+                for service in ServiceName.builtIn {
                     configuration.upstreams[service] = UpstreamURL(parsing: stack.urls[service]!)
                 }
             }
@@ -59,7 +59,7 @@ struct DevWalk {
 struct ServiceCall: Sendable, CustomTestStringConvertible {
     var method: String
     var target: String
-    var service: Service
+    var service: ServiceName
     var internalPath: String
     var internalQuery: String = ""
 

@@ -68,7 +68,7 @@ import Testing
             let body: [UInt8]? = row.method == "POST" ? Array("{}".utf8) : nil
             let response = try await gateway.fetch(row.method, row.target, headers: headers, body: body)
             #expect(response.status == 200, "\(response.rawHead)\(response.bodyString)")
-            #expect(response.header("X-Test-Service") == row.service.rawValue)
+            #expect(response.header("X-Test-ServiceName") == row.service.rawValue)
             let recorded = try await upstreams[row.service].waitForRequests(1)
             #expect(recorded.map(\.uri) == [row.internalPath])
             #expect(recorded.first?.method == row.method)

@@ -5,23 +5,23 @@ import Testing
 /// One `TestUpstream` per service, each answering `{"service":"<name>"}`, so a test can
 /// tell which service the gateway chose and with which internal path.
 struct ServiceUpstreams {
-    let byService: [Service: TestUpstream]
+    let byService: [ServiceName: TestUpstream]
 
     static func start() async throws -> ServiceUpstreams {
-        var byService: [Service: TestUpstream] = [:]
-        for service in Service.builtIn {
+        var byService: [ServiceName: TestUpstream] = [:]
+        for service in ServiceName.builtIn {
             let name = service.rawValue
             byService[service] = try await TestUpstream.start { _ in
-                .json(#"{"service":"\#(name)"}"#, headers: [("X-Test-Service", name)])
+                .json(#"{"service":"\#(name)"}"#, headers: [("X-Test-ServiceName", name)])
             }
         }
         return ServiceUpstreams(byService: byService)
     }
 
-    subscript(_ service: Service) -> TestUpstream { byService[service]! }
+    subscript(_ service: ServiceName) -> TestUpstream { byService[service]! }
 
     /// (service, uri) of every request any upstream received.
-    var received: [(Service, String)] {
+    var received: [(ServiceName, String)] {
         byService.flatMap { service, upstream in upstream.requests.map { (service, $0.uri) } }
     }
 
@@ -47,7 +47,7 @@ struct ServiceUpstreams {
                     let text = ConfigurationFile.renderBuiltIn(endpoints: configuration.endpoints)
                     configuration.file = try? ConfigurationFile.parse(text)
                     // The file is the whole truth: the variables no longer matter.
-                    for service in Service.builtIn { configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1") }
+                    for service in ServiceName.builtIn { configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1") }
                 }
             }
         } catch {
@@ -70,12 +70,12 @@ struct ServiceUpstreams {
 struct RouteCase: Sendable, CustomTestStringConvertible {
     var method: String
     var target: String
-    var service: Service
+    var service: ServiceName
     var internalPath: String
     /// Send without any token (public routes).
     var anonymous = false
 
-    init(_ method: String, _ target: String, _ service: Service, _ internalPath: String, anonymous: Bool = false) {
+    init(_ method: String, _ target: String, _ service: ServiceName, _ internalPath: String, anonymous: Bool = false) {
         self.method = method
         self.target = target
         self.service = service
@@ -83,7 +83,7 @@ struct RouteCase: Sendable, CustomTestStringConvertible {
         self.anonymous = anonymous
     }
 
-    init(_ target: String, _ service: Service, _ internalPath: String, anonymous: Bool = false) {
+    init(_ target: String, _ service: ServiceName, _ internalPath: String, anonymous: Bool = false) {
         self.init("GET", target, service, internalPath, anonymous: anonymous)
     }
 

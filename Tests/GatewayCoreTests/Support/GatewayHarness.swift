@@ -51,7 +51,7 @@ final class TestGateway: Sendable {
         var target = upstream ?? ""
         // Port 1: nothing listens there, and unlike a freed ephemeral port no other test can take it.
         if upstream == nil { target = "http://127.0.0.1:1" }
-        for service in Service.builtIn {
+        for service in ServiceName.builtIn {
             configuration.upstreams[service] = UpstreamURL(parsing: target)
         }
         configure(&configuration)

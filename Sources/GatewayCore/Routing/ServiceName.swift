@@ -1,6 +1,6 @@
 /// A backend service by name (SPEC §2, §14): one of the eight built in, or any a configuration
 /// file declares (`[a-z0-9_-]{1,64}`).
-public struct Service: Sendable, Hashable, CustomStringConvertible {
+public struct ServiceName: Sendable, Hashable, CustomStringConvertible {
     /// The name, as in metrics labels, the access log and the configuration file.
     public let rawValue: String
 
@@ -8,17 +8,17 @@ public struct Service: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { rawValue }
 
-    public static let orchestration = Service("orchestration")
-    public static let memory = Service("memory")
-    public static let knowledgeGraph = Service("knowledge_graph")
-    public static let approval = Service("approval")
-    public static let ingestion = Service("ingestion")
-    public static let compliance = Service("compliance")
-    public static let flaring = Service("flaring")
-    public static let auth = Service("auth")
+    public static let orchestration = ServiceName("orchestration")
+    public static let memory = ServiceName("memory")
+    public static let knowledgeGraph = ServiceName("knowledge_graph")
+    public static let approval = ServiceName("approval")
+    public static let ingestion = ServiceName("ingestion")
+    public static let compliance = ServiceName("compliance")
+    public static let flaring = ServiceName("flaring")
+    public static let auth = ServiceName("auth")
 
     /// The services of the built-in configuration, in SPEC §2 order.
-    public static let builtIn: [Service] = [
+    public static let builtIn: [ServiceName] = [
         .orchestration, .memory, .knowledgeGraph, .approval, .ingestion, .compliance, .flaring, .auth,
     ]
 
