@@ -12,7 +12,7 @@ struct ServiceUpstreams {
         for service in ServiceName.builtIn {
             let name = service.rawValue
             byService[service] = try await TestUpstream.start { _ in
-                .json(#"{"service":"\#(name)"}"#, headers: [("X-Test-ServiceName", name)])
+                .json(#"{"service":"\#(name)"}"#, headers: [("X-Test-Service", name)])
             }
         }
         return ServiceUpstreams(byService: byService)
