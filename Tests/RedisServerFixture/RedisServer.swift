@@ -91,6 +91,8 @@ public final class RedisServer: Sendable {
 
     private func configurationForTests() -> RESPClient.Configuration {
         var configuration = RESPClient.Configuration(url: url)
+        // Generous: a sanitizer run on a loaded machine is slow to connect, and this is the test's own probe.
+        configuration.connectTimeout = .seconds(10)
         configuration.commandTimeout = .seconds(10)
         return configuration
     }

@@ -58,17 +58,17 @@ struct SeveralEndpointsTests {
         let b = try await Self.upstream("b")
         let c = try await Self.upstream("c")
         let gateway = try await Self.gateway([a.url, b.url, c.url], ejection: 2)
-        let before = Self.tally(try await Self.load(gateway, count: 600))
-        #expect(before["a", default: 0] > 100 && before["b", default: 0] > 100 && before["c", default: 0] > 100, "\(before)")
+        let before = Self.tally(try await Self.load(gateway, count: 300))
+        #expect(before["a", default: 0] > 50 && before["b", default: 0] > 50 && before["c", default: 0] > 50, "\(before)")
 
         let port = c.port
-        async let during = Self.load(gateway, count: 1200)
+        async let during = Self.load(gateway, count: 600)
         try await c.shutdown()
         let served = try await during
         let failures = served.filter { $0.hasPrefix("status") }
         #expect(failures.count <= 5, "client-visible failures: \(Self.tally(failures))")
-        let after = Self.tally(try await Self.load(gateway, count: 400))
-        #expect(after["c"] == nil && after["a", default: 0] > 100 && after["b", default: 0] > 100, "\(after)")
+        let after = Self.tally(try await Self.load(gateway, count: 200))
+        #expect(after["c"] == nil && after["a", default: 0] > 50 && after["b", default: 0] > 50, "\(after)")
         let metrics = try await gateway.scrapeMetrics()
         #expect((metrics.value("aegis_upstream_ejections_total", ["service": "orchestration"]) ?? 0) >= 1, "\(metrics.text)")
         #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 0)
@@ -90,10 +90,10 @@ struct SeveralEndpointsTests {
         let fast2 = try await Self.upstream("fast2")
         let slow = try await Self.upstream("slow", delay: .milliseconds(200))
         let gateway = try await Self.gateway([fast1.url, fast2.url, slow.url])
-        let served = Self.tally(try await Self.load(gateway, count: 600, connections: 12))
+        let served = Self.tally(try await Self.load(gateway, count: 300, connections: 12))
         #expect(served.keys.allSatisfy { !$0.hasPrefix("status") }, "\(served)")
-        // Round robin would give each a third (200).
-        #expect(served["slow", default: 0] < 120, "\(served)")
+        // Round robin would give each a third (100).
+        #expect(served["slow", default: 0] < 60, "\(served)")
         await gateway.shutdown()
         for upstream in [fast1, fast2, slow] { try? await upstream.shutdown() }
     }
