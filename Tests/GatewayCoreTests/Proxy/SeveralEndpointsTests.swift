@@ -92,8 +92,9 @@ struct SeveralEndpointsTests {
         let gateway = try await Self.gateway([fast1.url, fast2.url, slow.url])
         let served = Self.tally(try await Self.load(gateway, count: 300, connections: 12))
         #expect(served.keys.allSatisfy { !$0.hasPrefix("status") }, "\(served)")
-        // Round robin would give each a third (100).
-        #expect(served["slow", default: 0] < 60, "\(served)")
+        // Round robin would give each a third (100); the slow one gets fewer than either fast one.
+        #expect(served["slow", default: 0] < min(served["fast1", default: 0], served["fast2", default: 0]), "\(served)")
+        #expect(served["slow", default: 0] < 90, "\(served)")
         await gateway.shutdown()
         for upstream in [fast1, fast2, slow] { try? await upstream.shutdown() }
     }

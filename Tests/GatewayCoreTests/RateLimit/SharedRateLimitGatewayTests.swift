@@ -95,7 +95,8 @@ struct SharedRateLimitGatewayTests {
         let gateway = try await TestGateway.sharing(
             RedisURL(host: "127.0.0.1", port: silent.port), perMinute: 1, burst: 3, logs: logs)
         try await eventually("the outage logged") { !logs.matching("rate-limit store unavailable").isEmpty }
-        #expect(!logs.matching("no reply in time").isEmpty, "\(logs.all)")
+        // Probes keep timing out while it stays silent (a slow machine may first see a connect time out).
+        try await eventually("a probe that got no reply in time") { !logs.matching("no reply in time").isEmpty }
         #expect(logs.matching("rate-limit store unavailable").count == 1, "one outage, one warning: \(logs.all)")
         #expect(try await gateway.storeUp() == 0)
         // Local limits still hold: the burst of 3, then 429.
