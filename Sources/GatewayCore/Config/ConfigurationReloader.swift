@@ -111,12 +111,7 @@ public final class ConfigurationReloader: Sendable {
             return false
         }
         let server = self.server
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await server.reconfigure(file)
-            done.signal()
-        }
-        done.wait()
+        waitOffLoop { await server.reconfigure(file) }
         metrics.setInfo(Self.info, [("sha256", file.sha256Prefix)])
         metrics.increment(Self.reloads, [("result", "ok")], by: 1)
         logger.info(

@@ -32,9 +32,9 @@ public struct LocalResponse: Sendable {
 /// A request that passed every stage, with everything the forwarder needs.
 public struct ForwardPlan: Sendable {
     public let match: RouteMatch
-    public let service: ServiceName
-    /// Every endpoint of the service, with their health.
+    /// The route's service and every endpoint of it, with their health.
     public let endpoints: ServiceEndpoints
+    public var service: ServiceName { endpoints.service }
     /// The endpoint this request goes to.
     public private(set) var upstream: UpstreamURL
     /// Base path + internal path + `?query`, ready for the upstream request line.

@@ -161,13 +161,13 @@ public final class RequestPipeline: Sendable {
             let allow = (route.methods ?? []).joined(separator: ", ")
             return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):
-            guard let service = m.route.service, let endpoints = routing.endpointsByRoute[m.routeIndex] else {
+            guard let endpoints = routing.endpointsByRoute[m.routeIndex] else {
                 return fail(GatewayError(.notFound, "no route for this path"))
             }
             // The first endpoint; a balanced service's forwarder picks again (SPEC §15).
             let upstream = endpoints.endpoints[0]
             return .forward(ForwardPlan(
-                match: m, service: service, endpoints: endpoints, upstream: upstream,
+                match: m, endpoints: endpoints, upstream: upstream,
                 upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
                 identity: identity, rateLimit: rate, audit: audit))
         }

@@ -84,13 +84,8 @@ final class DNSFollower: Sendable {
 
     /// Applies `table` and waits: only ever on the follower's queue, never on an event loop.
     private func applyWaiting(_ table: RoutingTable) {
-        let done = DispatchSemaphore(value: 0)
         let apply = self.apply
-        Task {
-            await apply(table)
-            done.signal()
-        }
-        done.wait()
+        waitOffLoop { await apply(table) }
     }
 
     private static func table(_ state: State) -> RoutingTable {

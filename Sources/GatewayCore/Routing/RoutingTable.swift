@@ -3,8 +3,6 @@
 /// request keeps the table it started with.
 public final class RoutingTable: Sendable {
     public let matcher: RouteMatcher
-    /// Each service's endpoints.
-    public let services: [ServiceName: [UpstreamURL]]
     /// By route index: the route's service and its endpoints (nil for routes the gateway answers).
     let endpointsByRoute: [ServiceEndpoints?]
     /// Every service with its endpoints and their health.
@@ -21,7 +19,6 @@ public final class RoutingTable: Sendable {
             all.append(builtIn)
         }
         matcher = RouteMatcher(all)
-        self.services = services
         var byService: [ServiceName: ServiceEndpoints] = [:]
         for (service, endpoints) in services where !endpoints.isEmpty {
             byService[service] = ServiceEndpoints(service: service, endpoints: endpoints)
@@ -31,7 +28,7 @@ public final class RoutingTable: Sendable {
         labelByRoute = all.map { route in
             RouteLabels.id(RouteLabel(pattern: route.pattern, service: route.service?.rawValue ?? "gateway"))
         }
-        endpointIDs = Set(services.values.flatMap { $0.map(\.endpointID) })
+        endpointIDs = Set(serviceEndpoints.flatMap { $0.endpoints.map(\.endpointID) })
     }
 
     /// The built-in configuration: the SPEC §9 table and one URL per built-in service.
