@@ -28,7 +28,8 @@ extension ClientHandler {
                 method: head.method, uri: plan.upstreamURI, headers: fields, allocator: allocator),
             upstreamFields: balanced ? fields : nil, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
             requestID: requestID, started: started, origin: facts.origin)
-        state = .forwarding(exchange)
+        self.exchange = exchange
+        machine.forwardingStarted(clientKeepAlive: head.isKeepAlive, hasBody: facts.hasBody, now: started)
         loop.balancer.began(endpoint: plan.upstream.endpointID, service: plan.endpoints.serviceID)
         loop.observer.requestStarted()
         if facts.expectsContinue, let context {
@@ -46,7 +47,7 @@ extension ClientHandler {
             return
         }
         loop.pool.connect(exchange.plan.upstream).assumeIsolated().whenComplete { result in
-            guard case .forwarding(let current) = self.state, current === exchange else {
+            guard self.exchange === exchange, self.machine.forwarding?.upstream == .connecting else {
                 if case .success(let connection) = result { connection.channel.close(promise: nil) }
                 return
             }
@@ -54,31 +55,69 @@ extension ClientHandler {
             case .success(let connection):
                 self.attach(connection, to: exchange)
             case .failure(let error):
-                self.endpointFailed(exchange)
                 // Nothing reached the upstream: safe to try once more, elsewhere when there is an elsewhere.
-                if self.retry(exchange, keepPending: true) { return }
-                self.failBeforeHead(exchange, .connecting(error))
+                self.actOn(self.machine.connectFailed(), exchange, .connecting(error))
             }
         }
     }
 
     func attach(_ connection: UpstreamConnection, to exchange: Exchange) {
-        exchange.connection = connection
-        connection.handler.delegate = self
+        setUpstream(connection, of: exchange)
         connection.handler.resumeReading()
         connection.handler.decoder.expectResponse(to: exchange.clientHead.method)
         let channel = connection.channel
         channel.write(exchange.upstreamHead, promise: nil)
         for part in exchange.pending { channel.write(part, promise: nil) }
         exchange.pending.removeAll()
-        exchange.upstreamNeedsFlush = false
         loop.flushes.flushLater(channel)
         let now = NIODeadline.now()
         exchange.upstreamSent = now
-        // The wait for the response head starts once the whole request is out (like nginx's
-        // proxy_read_timeout); a long upload is governed by the progress timeout instead.
-        if exchange.requestEnded { exchange.responseDeadline = now + shared.responseTimeout }
+        machine.upstreamAttached(now: now)
         resumeClientReads()
+    }
+
+    /// How an exchange lets go of its upstream connection.
+    enum UpstreamRelease {
+        /// Back to the loop's pool for the next request.
+        case pool
+        /// Closed: whatever it was doing is cancelled.
+        case close
+    }
+
+    /// The one place an upstream connection changes hands: the exchange takes `connection` (and
+    /// the connection reports to this handler), or gives back the one it had.
+    func setUpstream(_ connection: UpstreamConnection?, of exchange: Exchange, release: UpstreamRelease = .close) {
+        if let old = exchange.connection, old !== connection {
+            old.handler.delegate = nil
+            switch release {
+            case .pool: loop.pool.release(old)
+            case .close: old.channel.close(promise: nil)
+            }
+        }
+        exchange.connection = connection
+        connection?.handler.delegate = self
+    }
+
+    /// Acts on an upstream failure before the response ended (a failed connect included).
+    func actOn(
+        _ action: ClientConnectionStateMachine.UpstreamFailureAction, _ exchange: Exchange, _ failure: UpstreamFailure
+    ) {
+        switch action {
+        case .none:
+            return
+        case .cutResponse:
+            // Part of the response is out: end it abruptly so the client cannot mistake it for whole.
+            setUpstream(nil, of: exchange)
+            record(failure, of: exchange)
+            finish(exchange, status: exchange.status)
+            // What arrived before the failure goes out first: the head and a short body, then the cut.
+            _ = machine.takeClientFlush()
+            context.map(Self.flushAndClose)
+        case .retryOrAnswer(let countAgainstEndpoint, let mayRetry):
+            if countAgainstEndpoint { endpointFailed(exchange) }
+            if mayRetry, retry(exchange) { return }
+            failBeforeHead(exchange, failure)
+        }
     }
 
     /// Counts a failure against the exchange's endpoint (SPEC §15): a connect that failed or timed
@@ -101,12 +140,14 @@ extension ClientHandler {
     }
 
     /// Tries the request once more on a fresh connection (SPEC §15): on another endpoint when the
-    /// service has one, within the service's retry budget. `keepPending`: the body parts queued
-    /// for the upstream never left (a failed connect), so they go to the next one as they are.
-    func retry(_ exchange: Exchange, keepPending: Bool) -> Bool {
+    /// service has one, within the service's retry budget. Body parts queued for the upstream
+    /// while connecting never left, so they go to the next one as they are.
+    func retry(_ exchange: Exchange) -> Bool {
+        guard let forwarding = machine.forwarding else { return false }
         let endpoints = exchange.plan.endpoints
-        guard !exchange.retried, loop.balancer.takeRetry(service: endpoints.serviceID) else { return false }
-        exchange.retried = true
+        guard loop.balancer.takeRetry(service: endpoints.serviceID) else { return false }
+        let keepPending = forwarding.upstream == .connecting
+        machine.retrying()
         exchange.retryCounted = true
         loop.observer.upstreamRetried(endpoints.service)
         let failed = exchange.plan.upstream.endpointID
@@ -122,8 +163,8 @@ extension ClientHandler {
                     allocator: context?.channel.allocator ?? ByteBufferAllocator())
             }
         }
-        exchange.connection = nil
-        if !keepPending { exchange.pending = exchange.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : [] }
+        setUpstream(nil, of: exchange)
+        if !keepPending { exchange.pending = forwarding.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : [] }
         connect(exchange, fresh: true)
         return true
     }
@@ -149,7 +190,7 @@ extension ClientHandler {
     private func sendUpstream(bytes: ByteBuffer, _ exchange: Exchange) {
         if let connection = exchange.connection {
             connection.channel.write(bytes, promise: nil)
-            exchange.upstreamNeedsFlush = true
+            machine.wroteUpstream()
         } else {
             exchange.pending.append(bytes)
         }
@@ -166,28 +207,21 @@ extension ClientHandler {
             failure.kind == .timeout
             ? GatewayError(.gatewayTimeout, "the upstream service did not answer in time")
             : GatewayError(.badGateway, "the upstream service is unreachable or failed")
-        let close = !exchange.requestEnded || !exchange.clientKeepAlive || isDraining
+        let next = machine.answeredBeforeResponse(now: .now())
+        let close = next == .close
         exchange.status = Int(error.code.status.code)
         writeLocal(
             status: error.code.status, body: error.body(requestID: exchange.requestID), extraHeaders: [],
             requestID: exchange.requestID, origin: exchange.origin, method: exchange.clientHead.method,
             version: exchange.clientHead.version, close: close)
         finish(exchange, status: exchange.status)
-        if close {
-            state = .closed
-        } else {
-            exchangeFinished()
-        }
+        // On close, `writeLocal` already closes after the answer.
+        if next == .handleQueued { perform(next) }
     }
 
     /// Drops the upstream side of an exchange: its request is cancelled by closing the connection.
     func abandonUpstream(_ exchange: Exchange) {
-        exchange.clearDeadlines()
-        if let connection = exchange.connection {
-            connection.handler.delegate = nil
-            connection.channel.close(promise: nil)
-            exchange.connection = nil
-        }
+        setUpstream(nil, of: exchange)
     }
 
     /// Counts an upstream failure and keeps its cause for the access log and the debug log.
@@ -204,7 +238,7 @@ extension ClientHandler {
 
     /// Logs and counts a finished exchange.
     func finish(_ exchange: Exchange, status: Int) {
-        exchange.clearDeadlines()
+        if self.exchange === exchange { self.exchange = nil }
         loop.balancer.ended(
             endpoint: exchange.plan.upstream.endpointID, service: exchange.plan.endpoints.serviceID,
             retried: exchange.retryCounted)

@@ -3,11 +3,9 @@ import NIOHTTP1
 
 extension ClientHandler {
     /// Runs the pipeline on a new request head and acts on its decision.
-    func receiveHead(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let started = NIODeadline.now()
+    func receiveHead(_ head: HTTPRequestHead, started: NIODeadline, context: ChannelHandlerContext) {
         let facts = RequestHeadFacts(head.headers)
         let requestID = RequestIDGenerator.acceptable(facts.requestID.single) ?? loop.requestIDs.next()
-        bodyDeadline = facts.hasBody ? started + shared.progressTimeout : .distantFuture
         let decision = shared.pipeline.decide(
             head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
             monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
@@ -22,11 +20,11 @@ extension ClientHandler {
     func respondLocally(
         _ local: LocalResponse, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
     ) {
-        var close = local.closeConnection || !head.isKeepAlive || isDraining
         // An unread body we will not read: close rather than parse it as the next request.
-        if facts.hasBody && (facts.expectsContinue || facts.hasLargeBody) {
-            close = true
-        }
+        let close = machine.answeredLocally(
+            closeRequested: local.closeConnection || !head.isKeepAlive
+                || (facts.hasBody && (facts.expectsContinue || facts.hasLargeBody)),
+            hasBody: facts.hasBody, now: started)
         writeLocal(
             status: local.status, body: local.body, extraHeaders: local.headers, requestID: requestID,
             origin: facts.origin, method: head.method, version: head.version, close: close)
@@ -35,7 +33,6 @@ extension ClientHandler {
                 method: head.method.rawValue, path: RequestPath.of(head.uri), audit: local.audit,
                 status: Int(local.status.code), requestID: requestID, duration: started.secondsSince,
                 upstreamTime: nil))
-        state = close ? .closed : .local
     }
 
     /// Writes a whole gateway-made response; closes the connection after it when asked.
@@ -62,7 +59,7 @@ extension ClientHandler {
     /// Flushes the response; closes once it is on the wire when asked.
     func endResponse(close: Bool, last: ByteBuffer? = nil) {
         guard let context else { return }
-        clientNeedsFlush = false
+        _ = machine.takeClientFlush()
         if let last { context.write(wrapOutboundOut(last), promise: nil) }
         if close {
             closeAfterWrites(context)
@@ -80,14 +77,6 @@ extension ClientHandler {
         // An empty write carries the promise: it completes once everything before it is out.
         context.write(wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
         context.flush()
-    }
-
-    /// Answers a request the parser refused (no head to read Origin or the method from) and closes.
-    func refuseMalformed(_ error: GatewayError, requestID: String) {
-        writeLocal(
-            status: error.code.status, body: error.body(requestID: requestID), extraHeaders: error.headers,
-            requestID: requestID, origin: nil, method: .GET, version: .http1_1, close: true)
-        state = .closed
     }
 }
 

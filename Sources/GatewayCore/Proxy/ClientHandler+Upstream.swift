@@ -5,7 +5,7 @@ extension ClientHandler: UpstreamDelegate {
     var clientIsWritable: Bool { context?.channel.isWritable ?? true }
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
-        guard case .forwarding(let exchange) = state, let context else { return }
+        guard let exchange, let context else { return }
         switch part {
         case .head(let upstreamHead) where upstreamHead.status == .switchingProtocols:
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
@@ -16,7 +16,6 @@ extension ClientHandler: UpstreamDelegate {
             }) {
                 exchange.plan.endpoints.health[index].succeeded()
             }
-            exchange.responseDeadline = .distantFuture
             exchange.upstreamHeadAt = .now()
             exchange.status = Int(upstreamHead.status.code)
             exchange.upstreamKeepAlive = upstreamHead.keepAlive
@@ -37,7 +36,7 @@ extension ClientHandler: UpstreamDelegate {
                 exchange.isStream = true
                 loop.observer.streamOpened()
             }
-            exchange.responseHeadSent = true
+            let closeConnection = machine.responseHeadSent(untilClose: framing == .untilClose)
             context.write(
                 wrapOutboundOut(
                     ClientResponseHead.make(
@@ -45,11 +44,11 @@ extension ClientHandler: UpstreamDelegate {
                         context: .init(
                             requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                             rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
-                            closeConnection: !exchange.clientKeepAlive || isDraining || framing == .untilClose,
+                            closeConnection: closeConnection,
                             match: exchange.plan.match, upstream: exchange.plan.upstream),
                         framing: framingField, allocator: context.channel.allocator)),
                 promise: nil)
-            clientNeedsFlush = true
+            machine.wroteToClient()
         case .body(let buffer):
             switch exchange.responseFraming {
             case .none:
@@ -64,7 +63,7 @@ extension ClientHandler: UpstreamDelegate {
             case .length, .untilClose:
                 context.write(wrapOutboundOut(buffer), promise: nil)
             }
-            clientNeedsFlush = true
+            machine.wroteToClient()
         case .end:
             completeExchange(exchange)
         }
@@ -81,8 +80,7 @@ extension ClientHandler: UpstreamDelegate {
     }
 
     func upstreamReadComplete() {
-        guard clientNeedsFlush, let context else { return }
-        clientNeedsFlush = false
+        guard let context, machine.takeClientFlush() else { return }
         loop.flushes.flushLater(context.channel)
     }
 
@@ -91,46 +89,20 @@ extension ClientHandler: UpstreamDelegate {
     }
 
     func upstreamFailed(_ error: any Error) {
-        guard case .forwarding(let exchange) = state else { return }
-        exchange.connection?.handler.delegate = nil
-        if exchange.responseHeadSent {
-            // Part of the response is out: end it abruptly so the client cannot mistake it for whole.
-            exchange.connection = nil
-            record(.exchanging(error), of: exchange)
-            finish(exchange, status: exchange.status)
-            state = .closed
-            // What arrived before the failure goes out first: the head and a short body, then the cut.
-            clientNeedsFlush = false
-            context.map(Self.flushAndClose)
-            return
-        }
-        if let connection = exchange.connection, connection.isReused {
-            // The upstream closed a kept-alive connection as we reused it (the usual keep-alive race,
-            // not a fault of the endpoint): no body byte left, so try once more on a fresh one.
-            if !exchange.sentBodyBytes, retry(exchange, keepPending: false) { return }
-        } else {
-            endpointFailed(exchange)
-        }
-        failBeforeHead(exchange, .exchanging(error))
+        guard let exchange else { return }
+        actOn(machine.upstreamFailed(reused: exchange.connection?.isReused ?? false), exchange, .exchanging(error))
     }
 
     /// The upstream response ended: hand the connection back and get ready for the next request.
     private func completeExchange(_ exchange: Exchange) {
-        if let connection = exchange.connection {
-            exchange.connection = nil
-            if exchange.upstreamKeepAlive && exchange.requestEnded {
-                loop.pool.release(connection)
-            } else {
-                connection.handler.delegate = nil
-                connection.channel.close(promise: nil)
-            }
-        }
+        let completion = machine.responseEnded(
+            upstreamKeepAlive: exchange.upstreamKeepAlive, untilClose: exchange.responseFraming == .untilClose,
+            now: .now())
+        setUpstream(nil, of: exchange, release: completion.releaseUpstream ? .pool : .close)
         finish(exchange, status: exchange.status)
-        let close =
-            !exchange.clientKeepAlive || !exchange.requestEnded || isDraining || exchange.responseFraming == .untilClose
-        state = close ? .closed : .idle
+        let close = completion.next == .close
         endResponse(close: close, last: exchange.responseFraming == .chunked ? Self.lastChunk : nil)
-        if !close { exchangeFinished() }
+        if !close { perform(completion.next) }
     }
 
     static func mayHaveBody(_ status: HTTPResponseStatus) -> Bool {

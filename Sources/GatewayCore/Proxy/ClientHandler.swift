@@ -1,7 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// The gateway's one handler per client connection, after the HTTP codec.
+/// The gateway's one handler per client connection, after the HTTP codec: it performs what the
+/// connection's state machine (`ClientConnectionStateMachine`) decides and holds no state of its
+/// own besides the current exchange's data and the queue of pipelined parts.
 ///
 /// At each request head it runs the pipeline (a synchronous decision), then either answers itself
 /// or relays the request to a pooled upstream connection on the same event loop and the response
@@ -16,37 +18,23 @@ final class ClientHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State {
-        case idle
-        /// Answered locally; body parts are dropped until the request ends.
-        case local
-        case forwarding(Exchange)
-        case closed
-    }
-
     let shared: GatewayShared
     let loop: LoopContext
-    let headTimeout: HeadTimeoutHandler
-    var state = State.idle
+    var machine: ClientConnectionStateMachine
+    /// The forwarded request's data; set exactly while the machine is forwarding.
+    var exchange: Exchange?
     var context: ChannelHandlerContext?
     /// Decided once, when the connection is added.
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
-    var readPending = false
-    var clientNeedsFlush = false
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
-    var queued = CircularBuffer<HTTPServerRequestPart>()
-    var isQueueing = false
-    private var isDrainingQueue = false
-    var isDraining = false
-    var writeStallDeadline = NIODeadline.distantFuture
-    /// The request body must make progress by then (SPEC §10), whether it is forwarded or, after a
-    /// local answer, drained: set at a head that announces a body, renewed by each body part.
-    var bodyDeadline = NIODeadline.distantFuture
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    /// Set while the queue is being handled, so a part handled from it does not handle it again.
+    private var isHandlingQueue = false
 
-    init(shared: GatewayShared, loop: LoopContext, headTimeout: HeadTimeoutHandler) {
+    init(shared: GatewayShared, loop: LoopContext) {
         self.shared = shared
         self.loop = loop
-        self.headTimeout = headTimeout
+        machine = ClientConnectionStateMachine(timeouts: shared.clientTimeouts, now: .now())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -64,60 +52,55 @@ final class ClientHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         loop.connections.removeValue(forKey: ObjectIdentifier(self))
-        if case .forwarding(let exchange) = state {
-            abandonUpstream(exchange)
-            finish(exchange, status: exchange.responseHeadSent ? exchange.status : 499)
+        switch machine.channelClosed() {
+        case .abandonExchange(let responseStarted):
+            if let exchange {
+                abandonUpstream(exchange)
+                finish(exchange, status: responseStarted ? exchange.status : 499)
+            }
+        case .none:
+            break
         }
-        state = .closed
         queued.removeAll()
         context.fireChannelInactive()
+    }
+
+    /// Raw bytes arrived (reported by `RequestStartHandler`, in front of the decoder).
+    func bytesArrived() {
+        machine.bytesArrived(now: .now())
     }
 
     // MARK: inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if isQueueing {
-            queued.append(part)
-            return
-        }
-        handle(part, context: context)
+        handle(unwrapInboundIn(data), context: context, fromQueue: false)
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext, fromQueue: Bool) {
+        let now = NIODeadline.now()
+        let kind: ClientConnectionStateMachine.Part
         switch part {
-        case .head(let head):
-            switch state {
-            case .idle:
-                headTimeout.requestStarted()
-                receiveHead(head, context: context)
-            case .forwarding, .local:
-                // A pipelined request: answer it once the current one is done.
-                isQueueing = true
-                queued.append(part)
-            case .closed:
-                break
-            }
-        case .body(let buffer):
-            bodyDeadline = .now() + shared.progressTimeout
-            guard case .forwarding(let exchange) = state else { return }
-            exchange.sentBodyBytes = true
+        case .head: kind = .head
+        case .body: kind = .body
+        case .end: kind = .end
+        }
+        switch machine.partReceived(kind, now: now, fromQueue: fromQueue) {
+        case .queue:
+            queued.append(part)
+        case .decide:
+            guard case .head(let head) = part else { return }
+            receiveHead(head, started: now, context: context)
+        case .forwardBody:
+            guard case .body(let buffer) = part, let exchange else { return }
             sendUpstream(body: buffer, exchange)
-        case .end:
-            bodyDeadline = .distantFuture
-            switch state {
-            case .forwarding(let exchange):
-                exchange.requestEnded = true
-                if exchange.connection != nil && !exchange.responseHeadSent {
-                    exchange.responseDeadline = .now() + shared.responseTimeout
-                }
-                sendUpstreamEnd(exchange)
-                resumeClientReads()
-            case .local:
-                // The answer went out at the head; the exchange is over once the body is drained.
-                exchangeFinished()
-            default: break
-            }
+        case .forwardEnd:
+            guard let exchange else { return }
+            sendUpstreamEnd(exchange)
+            resumeClientReads()
+        case .discard:
+            break
+        case .exchangeFinished(let next):
+            perform(next)
         }
     }
 
@@ -128,44 +111,33 @@ final class ClientHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
-    /// The current request and its response are complete and the connection stays open.
-    func exchangeFinished() {
-        state = .idle
-        if isDraining {
-            state = .closed
+    /// What follows a finished exchange.
+    func perform(_ next: ClientConnectionStateMachine.Next) {
+        switch next {
+        case .close:
             context.map(closeAfterWrites)
-            return
+        case .handleQueued:
+            handleQueue()
         }
-        headTimeout.exchangeFinished()
-        drainQueue()
     }
 
     /// Feeds queued pipelined parts in order: each request's body and end go to it, and the next
     /// head waits until the connection is idle again.
-    private func drainQueue() {
-        guard isQueueing, !isDrainingQueue, let context else { return }
-        isDrainingQueue = true
-        defer { isDrainingQueue = false }
+    private func handleQueue() {
+        guard machine.isQueueing, !isHandlingQueue, let context else { return }
+        isHandlingQueue = true
+        defer { isHandlingQueue = false }
         while let next = queued.first {
-            if case .head = next, !isIdle { break }
-            if case .closed = state { break }
+            let isHead = if case .head = next { true } else { false }
+            guard machine.mayHandleQueued(isHead: isHead) else { break }
             _ = queued.popFirst()
-            handle(next, context: context)
+            handle(next, context: context, fromQueue: true)
         }
-        if queued.isEmpty {
-            isQueueing = false
-            resumeClientReads()
-        }
-    }
-
-    private var isIdle: Bool {
-        if case .idle = state { return true }
-        return false
+        if queued.isEmpty, machine.queueEmptied() { context.read() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if case .forwarding(let exchange) = state, exchange.upstreamNeedsFlush, let connection = exchange.connection {
-            exchange.upstreamNeedsFlush = false
+        if let connection = exchange?.connection, machine.takeUpstreamFlush() {
             connection.channel.flush()
         }
         context.fireChannelReadComplete()
@@ -177,11 +149,7 @@ final class ClientHandler: ChannelDuplexHandler {
             return
         }
         // Shutdown: idle connections close now, busy ones after their response (with Connection: close).
-        isDraining = true
-        if case .idle = state, queued.isEmpty {
-            state = .closed
-            closeAfterWrites(context)
-        }
+        if machine.drainBegan() { closeAfterWrites(context) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -189,16 +157,6 @@ final class ClientHandler: ChannelDuplexHandler {
             Self.flushAndClose(context)
             return
         }
-        if case .forwarding(let exchange) = state {
-            guard !exchange.responseHeadSent else {
-                Self.flushAndClose(context)
-                return
-            }
-            abandonUpstream(exchange)
-            finish(exchange, status: 400)
-            state = .idle
-        }
-        if case .closed = state { return }
         let gatewayError: GatewayError
         switch parserError {
         case .headerOverflow:
@@ -206,8 +164,23 @@ final class ClientHandler: ChannelDuplexHandler {
         default:
             gatewayError = GatewayError(.badRequest, "malformed request")
         }
+        switch machine.malformedRequest() {
+        case .none:
+            return
+        case .close:
+            Self.flushAndClose(context)
+            return
+        case .refuse(let abandonExchange):
+            if abandonExchange, let exchange {
+                abandonUpstream(exchange)
+                finish(exchange, status: 400)
+            }
+        }
         let requestID = loop.requestIDs.next()
-        refuseMalformed(gatewayError, requestID: requestID)
+        writeLocal(
+            status: gatewayError.code.status, body: gatewayError.body(requestID: requestID),
+            extraHeaders: gatewayError.headers, requestID: requestID, origin: nil, method: .GET, version: .http1_1,
+            close: true)
         // The parser refused the head, so method and path are unknown; the request is still logged.
         loop.observer.finished(
             CompletedRequest(
@@ -218,45 +191,32 @@ final class ClientHandler: ChannelDuplexHandler {
     // MARK: backpressure
 
     func read(context: ChannelHandlerContext) {
-        if isQueueing {
-            readPending = true
-            return
+        if machine.readRequested(upstreamWritable: exchange?.connection?.channel.isWritable ?? false) {
+            context.read()
         }
-        if case .forwarding(let exchange) = state, !exchange.requestEnded,
-            exchange.connection.map({ !$0.channel.isWritable }) ?? true
-        {
-            readPending = true
-            return
-        }
-        context.read()
     }
 
     func resumeClientReads() {
-        guard readPending, !isQueueing, let context else { return }
-        readPending = false
-        context.read()
+        if machine.resumeReads() { context?.read() }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            writeStallDeadline = .distantFuture
-            if case .forwarding(let exchange) = state { exchange.connection?.handler.resumeReading() }
-        } else {
-            writeStallDeadline = .now() + shared.progressTimeout
+        if machine.writabilityChanged(isWritable: context.channel.isWritable, now: .now()) {
+            exchange?.connection?.handler.resumeReading()
         }
         context.fireChannelWritabilityChanged()
     }
 
-    /// Called by the loop's sweeper: enforces every client-side and upstream-response deadline.
+    /// Called by the loop's sweeper: every client-side and upstream-response deadline, in one call.
     func checkDeadlines(now: NIODeadline) {
         guard let context else { return }
-        if headTimeout.deadline < now || writeStallDeadline < now || bodyDeadline < now {
+        switch machine.deadlinePassed(now: now) {
+        case .none:
+            break
+        case .close:
             Self.flushAndClose(context)
-            return
-        }
-        if case .forwarding(let exchange) = state, exchange.responseDeadline < now, !exchange.responseHeadSent,
-            exchange.connection != nil
-        {
+        case .responseTimeout:
+            guard let exchange else { return }
             endpointFailed(exchange)
             failBeforeHead(exchange, .responseTimeout)
         }

@@ -1,7 +1,8 @@
 import NIOCore
 import NIOHTTP1
 
-/// One forwarded request and its response, from the client's head to the response's end.
+/// The data of one forwarded request and its response, from the client's head to the response's
+/// end; where the exchange stands is the connection's state machine's business.
 final class Exchange {
     let clientHead: HTTPRequestHead
     /// The serialized upstream head (kept for a retry on a fresh connection).
@@ -15,29 +16,21 @@ final class Exchange {
     let requestID: String
     let started: NIODeadline
     let origin: String?
-    let clientKeepAlive: Bool
 
     var connection: UpstreamConnection?
     /// Framed request bytes that arrived before the upstream connection was ready.
     var pending: [ByteBuffer] = []
     /// How the response body is framed towards the client.
     var responseFraming = ResponseFraming.none
-    var requestEnded = false
-    var sentBodyBytes = false
-    var upstreamNeedsFlush = false
     var upstreamSent: NIODeadline?
     var upstreamHeadAt: NIODeadline?
-    var responseHeadSent = false
     var upstreamKeepAlive = false
     var isStream = false
     var status = 0
-    var retried = false
     /// The retry took from the service's budget (returned when the exchange ends).
     var retryCounted = false
     /// Set when the upstream side failed; logged with the request.
     var failure: UpstreamFailure?
-    /// No upstream response head by then: 504.
-    var responseDeadline = NIODeadline.distantFuture
 
     init(
         clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamFields: [(String, String)]?, upstreamChunked: Bool,
@@ -51,12 +44,6 @@ final class Exchange {
         self.requestID = requestID
         self.started = started
         self.origin = origin
-        self.clientKeepAlive = clientHead.isKeepAlive
-    }
-
-    /// The sweeper reads deadlines; an ended exchange has none.
-    func clearDeadlines() {
-        responseDeadline = .distantFuture
     }
 }
 

@@ -152,10 +152,7 @@ public final class GatewayServer: Sendable {
     }
 
     private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws {
-        let configuration = shared.configuration
-        let headTimeout = HeadTimeoutHandler(
-            headerTimeout: .seconds(configuration.clientHeaderTimeoutSeconds),
-            idleTimeout: .seconds(configuration.clientIdleTimeoutSeconds))
+        let client = ClientHandler(shared: shared, loop: loop)
         var limits = NIOHTTPDecoderLimitConfiguration()
         // NIO counts the target, names and values: a head over 64 KiB is refused with 431 (a target
         // over 8 KiB but within that gets its 414 from the pipeline).
@@ -163,12 +160,12 @@ public final class GatewayServer: Sendable {
         limits.maxHeaderFieldSize = 64 * 1024
         limits.maxHeaderFieldCount = 100
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(headTimeout)
+        try sync.addHandler(RequestStartHandler(client))
         // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
         try sync.addHandler(
             ByteToMessageHandler(
                 HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)))
-        try sync.addHandler(ClientHandler(shared: shared, loop: loop, headTimeout: headTimeout))
+        try sync.addHandler(client)
     }
 
     /// SPEC §13: /ready turns 503 at once; serving goes on for SHUTDOWN_DELAY_SECONDS; then no new

@@ -10,8 +10,7 @@ final class GatewayShared: Sendable {
     let pipeline: RequestPipeline
     let cors: CORSPolicy
     let rateLimitHeaders: RateLimitHeaders
-    let responseTimeout: TimeAmount
-    let progressTimeout: TimeAmount
+    let clientTimeouts: ClientConnectionStateMachine.Timeouts
     /// Diagnostics (stderr), never the access log.
     let logger: Logger
 
@@ -22,7 +21,10 @@ final class GatewayShared: Sendable {
             configuration: configuration, routing: configuration.file?.makeRoutingTable(), readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)
         rateLimitHeaders = RateLimitHeaders(burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
-        responseTimeout = .milliseconds(configuration.upstreamResponseTimeoutMilliseconds)
-        progressTimeout = .seconds(configuration.progressTimeoutSeconds)
+        clientTimeouts = .init(
+            header: .seconds(configuration.clientHeaderTimeoutSeconds),
+            idle: .seconds(configuration.clientIdleTimeoutSeconds),
+            progress: .seconds(configuration.progressTimeoutSeconds),
+            response: .milliseconds(configuration.upstreamResponseTimeoutMilliseconds))
     }
 }

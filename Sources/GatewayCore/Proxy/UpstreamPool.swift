@@ -76,7 +76,6 @@ final class UpstreamPool {
 
     /// Returns a connection whose exchange finished cleanly; it stays until the upstream closes it.
     func release(_ connection: UpstreamConnection) {
-        connection.handler.delegate = nil
         guard connection.channel.isActive else { return }
         // A read held for a slow client must not outlive its exchange: an idle connection has to
         // notice the upstream closing, and the next exchange has to see its response.
