@@ -4,6 +4,8 @@ import PackageDescription
 let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
+    // An import is internal unless marked `public import`: what a module's API exposes is visible.
+    .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
 /// The forwarding path runs per request; dynamic exclusivity checks cost ~2% of its CPU there

@@ -20,10 +20,18 @@ struct GatewayRunner {
         let logger = Logger(label: "aegis-gateway")
         if let file = configuration.file {
             logger.info(
-                "configuration file", metadata: ["file": "\(configuration.configFile ?? "(dev)")", "sha256": "\(file.sha256Prefix)",
-                                                 "routes": "\(file.routes.count)", "services": "\(file.services.count)"])
+                "configuration file",
+                metadata: [
+                    "file": "\(configuration.configFile ?? "(dev)")", "sha256": "\(file.sha256Prefix)",
+                    "routes": "\(file.routes.count)", "services": "\(file.services.count)",
+                ])
             for (service, endpoints) in file.services.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
-                logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(endpoints.map(\.description).joined(separator: ","))"])
+                logger.info(
+                    "upstream",
+                    metadata: [
+                        "service": "\(service.rawValue)",
+                        "url": "\(endpoints.map(\.description).joined(separator: ","))",
+                    ])
             }
             if !configuration.ignoredURLVariables.isEmpty {
                 logger.warning(
@@ -34,7 +42,12 @@ struct GatewayRunner {
             let endpoints = configuration.endpoints
             for service in GatewayCore.ServiceName.builtIn {
                 if let urls = endpoints[service] {
-                    logger.info("upstream", metadata: ["service": "\(service.rawValue)", "url": "\(urls.map(\.description).joined(separator: ","))"])
+                    logger.info(
+                        "upstream",
+                        metadata: [
+                            "service": "\(service.rawValue)",
+                            "url": "\(urls.map(\.description).joined(separator: ","))",
+                        ])
                 }
             }
         }
@@ -43,7 +56,8 @@ struct GatewayRunner {
         }
         let accessLog: (any LogSink)? = configuration.logLevel <= .info ? FileDescriptorSink(fd: 1) : nil
         let observability = Observability(
-            logFormat: configuration.logFormat, accessLogSink: accessLog, metricsEnabled: configuration.metricsPort != 0,
+            logFormat: configuration.logFormat, accessLogSink: accessLog,
+            metricsEnabled: configuration.metricsPort != 0,
             accessLogQueueBytes: 4 << 20)
         let service = GatewayService(
             configuration: configuration, group: group, observability: observability, logger: logger,
@@ -76,8 +90,10 @@ struct GatewayService: ServiceLifecycle.Service {
         }
         logger.info(
             "listening",
-            metadata: ["host": "\(configuration.host)", "port": "\(server.localPort)",
-                       "metrics_port": "\(metrics?.localPort ?? 0)"])
+            metadata: [
+                "host": "\(configuration.host)", "port": "\(server.localPort)",
+                "metrics_port": "\(metrics?.localPort ?? 0)",
+            ])
         // SIGHUP reloads CONFIG_FILE (SPEC §14); it is trapped either way, so it never kills the gateway.
         var reloader: ConfigurationReloader? = nil
         if let path = configuration.configFile, let file = configuration.file {

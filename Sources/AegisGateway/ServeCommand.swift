@@ -16,7 +16,8 @@ struct ServeCommand: AsyncParsableCommand {
 
 /// Parses the environment and loads CONFIG_FILE, or exits 2 with one line naming the bad
 /// variable (SPEC §2) or one line per problem of the file (SPEC §14).
-func loadConfiguration(profile: GatewayConfiguration.Profile, configFile: String? = nil) throws -> GatewayConfiguration {
+func loadConfiguration(profile: GatewayConfiguration.Profile, configFile: String? = nil) throws -> GatewayConfiguration
+{
     var configuration: GatewayConfiguration
     do {
         var environment = ProcessInfo.processInfo.environment

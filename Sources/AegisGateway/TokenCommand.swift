@@ -19,15 +19,20 @@ struct TokenCommand: ParsableCommand {
 
     func validate() throws {
         guard Duration.parseTTL(ttl) != nil else { throw ValidationError("--ttl must look like 90s, 30m, 24h or 7d") }
-        guard (1...256).contains(userID.unicodeScalars.count) else { throw ValidationError("--user-id must be 1-256 characters") }
+        guard (1...256).contains(userID.unicodeScalars.count) else {
+            throw ValidationError("--user-id must be 1-256 characters")
+        }
     }
 
     func run() throws {
         let configuration = try loadConfiguration(profile: .serve)
-        let roleList = roles.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }.filter { !$0.isEmpty }
+        let roleList = roles.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)) }.filter {
+            !$0.isEmpty
+        }
         let minter = JWTMinter(secret: configuration.jwtSecret, issuer: configuration.jwtIssuer ?? "aegis-gateway")
         let token = minter.mint(
-            userID: userID, roles: roleList, ttlSeconds: Duration.parseTTL(ttl)!, now: Int64(Date().timeIntervalSince1970))
+            userID: userID, roles: roleList, ttlSeconds: Duration.parseTTL(ttl)!,
+            now: Int64(Date().timeIntervalSince1970))
         print(token)
     }
 }
@@ -39,10 +44,18 @@ extension Duration {
         let unit: Int64
         var digits = Substring(text)
         switch last {
-        case "s": unit = 1; digits = digits.dropLast()
-        case "m": unit = 60; digits = digits.dropLast()
-        case "h": unit = 3600; digits = digits.dropLast()
-        case "d": unit = 86400; digits = digits.dropLast()
+        case "s":
+            unit = 1
+            digits = digits.dropLast()
+        case "m":
+            unit = 60
+            digits = digits.dropLast()
+        case "h":
+            unit = 3600
+            digits = digits.dropLast()
+        case "d":
+            unit = 86400
+            digits = digits.dropLast()
         default: unit = 1
         }
         guard let n = Int64(digits), n > 0, n <= Int64.max / unit else { return nil }

@@ -1,5 +1,5 @@
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The open client connections of all stand-ins, so `shutdown()` can end a running SSE
 /// stream instead of leaving it to tick on a loop the caller is about to stop.

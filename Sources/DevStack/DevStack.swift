@@ -1,5 +1,5 @@
-import GatewayCore
-import NIOCore
+public import GatewayCore
+public import NIOCore
 
 /// The stand-in backends of `aegis-gateway dev`: one small HTTP server per service on
 /// loopback, so the gateway can be tried end to end without the real AEGIS services.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Settings for the stand-in backends that `aegis-gateway dev` starts next to the gateway.
 ///

@@ -1,4 +1,4 @@
-import GatewayCore
+public import GatewayCore
 
 /// Why the dev stack could not start.
 public enum DevStackError: Error, Equatable {

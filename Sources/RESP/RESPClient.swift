@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 import NIOPosix
 
 /// A Redis connection that keeps itself up: it connects, logs in (AUTH, SELECT), and after any
@@ -30,7 +30,9 @@ public final class RESPClient: Sendable {
     }
 
     private enum Phase: Sendable {
-        case idle, connecting, ready(any Channel), backingOff, shutDown
+        case idle, connecting
+        case ready(any Channel)
+        case backingOff, shutDown
     }
 
     private struct State: Sendable {
@@ -47,7 +49,10 @@ public final class RESPClient: Sendable {
     public init(configuration: Configuration, eventLoop: any EventLoop) {
         self.configuration = configuration
         self.eventLoop = eventLoop
-        self.state = .makeBoxSendingValue(State(backoff: ReconnectBackoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)), eventLoop: eventLoop)
+        self.state = .makeBoxSendingValue(
+            State(
+                backoff: ReconnectBackoff(initial: configuration.initialBackoff, maximum: configuration.maximumBackoff)),
+            eventLoop: eventLoop)
     }
 
     /// Starts connecting; from here on the client reconnects by itself and tells `onEvent`

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One command, already encoded as a RESP array of bulk strings (the only form Redis needs from
 /// a client). Built once and written as is.

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Reads RESP2 replies from bytes as they arrive, refusing anything a Redis server would not send.
 ///

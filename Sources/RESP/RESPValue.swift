@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// One RESP2 reply.
 ///

@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Delays between reconnect attempts: doubling from `initial` up to `maximum`, back to `initial`
 /// once the server has answered cleanly (not merely accepted a connection, so a server that

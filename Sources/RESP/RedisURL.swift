@@ -67,7 +67,9 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
             } else {
                 host = rest
             }
-            let allowed = { (c: Character) in c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") }
+            let allowed = { (c: Character) in
+                c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_")
+            }
             guard !host.isEmpty, host.allSatisfy(allowed) else { throw refuse("missing or bad host") }
         }
         var port = 6379
@@ -105,7 +107,8 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
                 bytes.append(byte)
                 continue
             }
-            guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue) else {
+            guard let high = iterator.next().flatMap(Self.hexValue), let low = iterator.next().flatMap(Self.hexValue)
+            else {
                 return nil
             }
             bytes.append(high << 4 | low)

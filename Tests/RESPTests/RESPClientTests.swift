@@ -10,7 +10,9 @@ import Testing
 struct RESPClientTests {
     /// Events seen so far, awaitable.
     final class EventLog: Sendable {
-        private let state = NIOLockedValueBox<(events: [String], waiters: [(String, Int, CheckedContinuation<Void, Never>)])>(([], []))
+        private let state = NIOLockedValueBox<
+            (events: [String], waiters: [(String, Int, CheckedContinuation<Void, Never>)])
+        >(([], []))
 
         func record(_ event: RESPClient.Event) {
             let name: String
@@ -22,8 +24,14 @@ struct RESPClientTests {
             let ready = state.withLockedValue { state in
                 state.events.append(name)
                 let events = state.events
-                let (done, waiting) = state.waiters.reduce(into: ([CheckedContinuation<Void, Never>](), [(String, Int, CheckedContinuation<Void, Never>)]())) { split, waiter in
-                    if events.filter({ $0.hasPrefix(waiter.0) }).count >= waiter.1 { split.0.append(waiter.2) } else { split.1.append(waiter) }
+                let (done, waiting) = state.waiters.reduce(
+                    into: ([CheckedContinuation<Void, Never>](), [(String, Int, CheckedContinuation<Void, Never>)]())
+                ) { split, waiter in
+                    if events.filter({ $0.hasPrefix(waiter.0) }).count >= waiter.1 {
+                        split.0.append(waiter.2)
+                    } else {
+                        split.1.append(waiter)
+                    }
                 }
                 state.waiters = waiting
                 return done
@@ -62,7 +70,9 @@ struct RESPClientTests {
         await log.wait(for: "connected")
         let replies = try await client.send((0..<1000).map { _ in RESPCommand("INCR", ["counter"]) }).get()
         #expect(replies == (1...1000).map { .integer(Int64($0)) })
-        let echoed = try await client.send([RESPCommand("SET", ["k", "v\r\nw"]), RESPCommand("GET", ["k"]), RESPCommand("GET", ["absent"])]).get()
+        let echoed = try await client.send([
+            RESPCommand("SET", ["k", "v\r\nw"]), RESPCommand("GET", ["k"]), RESPCommand("GET", ["absent"]),
+        ]).get()
         #expect(echoed == [.simpleString(ByteBuffer(string: "OK")), .bulkString(ByteBuffer(string: "v\r\nw")), .null])
         try await client.shutdown().get()
         await redis.stop()
@@ -147,16 +157,22 @@ struct RedisURLTests {
     @Test("the forms of SPEC §16")
     func forms() throws {
         #expect(try RedisURL(parsing: "redis://cache") == RedisURL(host: "cache"))
-        #expect(try RedisURL(parsing: "redis://:p%40ss@cache:6380/2") == RedisURL(host: "cache", port: 6380, password: "p@ss", database: 2))
-        #expect(try RedisURL(parsing: "redis://app:pw@[::1]:7000/") == RedisURL(host: "::1", port: 7000, username: "app", password: "pw"))
+        #expect(
+            try RedisURL(parsing: "redis://:p%40ss@cache:6380/2")
+                == RedisURL(host: "cache", port: 6380, password: "p@ss", database: 2))
+        #expect(
+            try RedisURL(parsing: "redis://app:pw@[::1]:7000/")
+                == RedisURL(host: "::1", port: 7000, username: "app", password: "pw"))
         #expect(try RedisURL(parsing: "REDIS://10.0.0.1") == RedisURL(host: "10.0.0.1"))
     }
 
-    @Test("refused, and the reason never holds the password", arguments: [
-        "http://cache", "rediss://cache", "redis://", "redis://:pw@", "redis://cache:0", "redis://cache:70000",
-        "redis://cache:x", "redis://cache/x", "redis://pw@cache", "redis://cache?db=1", "redis://ca che",
-        "redis://:%zz@cache", "redis://[::1", "redis://cache/1/2",
-    ])
+    @Test(
+        "refused, and the reason never holds the password",
+        arguments: [
+            "http://cache", "rediss://cache", "redis://", "redis://:pw@", "redis://cache:0", "redis://cache:70000",
+            "redis://cache:x", "redis://cache/x", "redis://pw@cache", "redis://cache?db=1", "redis://ca che",
+            "redis://:%zz@cache", "redis://[::1", "redis://cache/1/2",
+        ])
     func refused(text: String) {
         #expect(throws: RedisURL.ParseError.self) { try RedisURL(parsing: text) }
         do {

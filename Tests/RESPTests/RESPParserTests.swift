@@ -14,12 +14,14 @@ struct RESPParserTests {
 
     @Test("every RESP2 type, nested arrays and nulls")
     func types() throws {
-        let values = try parseAll("+OK\r\n-ERR no\r\n:-42\r\n$5\r\nhe\r\nl\r\n$0\r\n\r\n$-1\r\n*-1\r\n*2\r\n*1\r\n:1\r\n+x\r\n")
-        #expect(values == [
-            .simpleString(ByteBuffer(string: "OK")), .error(ByteBuffer(string: "ERR no")), .integer(-42),
-            .bulkString(ByteBuffer(string: "he\r\nl")), .bulkString(ByteBuffer()), .null, .null,
-            .array([.array([.integer(1)]), .simpleString(ByteBuffer(string: "x"))]),
-        ])
+        let values = try parseAll(
+            "+OK\r\n-ERR no\r\n:-42\r\n$5\r\nhe\r\nl\r\n$0\r\n\r\n$-1\r\n*-1\r\n*2\r\n*1\r\n:1\r\n+x\r\n")
+        #expect(
+            values == [
+                .simpleString(ByteBuffer(string: "OK")), .error(ByteBuffer(string: "ERR no")), .integer(-42),
+                .bulkString(ByteBuffer(string: "he\r\nl")), .bulkString(ByteBuffer()), .null, .null,
+                .array([.array([.integer(1)]), .simpleString(ByteBuffer(string: "x"))]),
+            ])
     }
 
     @Test("a reply split at every byte boundary parses as in one read")
@@ -38,12 +40,15 @@ struct RESPParserTests {
         }
     }
 
-    @Test("bytes no Redis sends are refused, not waited for", arguments: [
-        ("?x\r\n", RESPParser.ProtocolError.unknownType(UInt8(ascii: "?"))),
-        (":12a\r\n", .badNumber), (":\r\n", .badNumber), (":99999999999999999999\r\n", .badNumber),
-        ("$-2\r\n", .badNumber), ("$3\r\nabcXY", .badLineEnd), ("+a\rb\r\n", .badLineEnd), ("+a\nb\r\n", .badLineEnd),
-        ("*-5\r\n", .badNumber), (":1234567890123456789012345", .badNumber),
-    ])
+    @Test(
+        "bytes no Redis sends are refused, not waited for",
+        arguments: [
+            ("?x\r\n", RESPParser.ProtocolError.unknownType(UInt8(ascii: "?"))),
+            (":12a\r\n", .badNumber), (":\r\n", .badNumber), (":99999999999999999999\r\n", .badNumber),
+            ("$-2\r\n", .badNumber), ("$3\r\nabcXY", .badLineEnd), ("+a\rb\r\n", .badLineEnd),
+            ("+a\nb\r\n", .badLineEnd),
+            ("*-5\r\n", .badNumber), (":1234567890123456789012345", .badNumber),
+        ])
     func refused(input: String, expected: RESPParser.ProtocolError) {
         var buffer = ByteBuffer(string: input)
         #expect(throws: expected) { try RESPParser().next(from: &buffer) }

@@ -2,7 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import RESP
+public import RESP
 
 /// A real `redis-server` (Debian's package) on a free loopback port, without persistence, for
 /// tests. Start-up is awaited on the server's own "Ready to accept connections" line.

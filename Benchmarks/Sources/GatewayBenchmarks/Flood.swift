@@ -30,5 +30,7 @@ func floodLimiter() {
     let after = residentKiB()
     print("flood: 1,000,000 distinct IPv4 clients, RATE_LIMIT_MAX_KEYS=100000")
     print("  RSS before: \(before) KiB, peak: \(peak) KiB (+\(peak - before) KiB), keys held: \(keysAfterFlood)")
-    print("  30 s later (sweep\(trimmed ? " + malloc_trim" : "")): \(after) KiB (+\(after - before) KiB), keys held: \(limiter.keyCount)")
+    print(
+        "  30 s later (sweep\(trimmed ? " + malloc_trim" : "")): \(after) KiB (+\(after - before) KiB), keys held: \(limiter.keyCount)"
+    )
 }

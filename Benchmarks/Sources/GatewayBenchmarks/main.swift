@@ -49,15 +49,17 @@ measure("route match (mix of 6 paths)", iterations: 2_000_000) { i in
 
 // The same paths against a 500-route table (100 services of 5 routes, the built-in ones among
 // them): matching scans the path's group, not the table.
-let manyRoutes: [Route] = aegisRoutes + (0..<94).flatMap { i -> [Route] in
-    [
-        Route("/api/v1/s\(i)*", .orchestration, "/s\(i)*"),
-        Route("/api/v1/s\(i)/items/{id}", .orchestration, "/items/{id}"),
-        Route("/api/v1/s\(i)/exact", .orchestration, "/exact"),
-        Route("POST /api/v1/s\(i)/act", .orchestration, "/act"),
-        Route("/api/v1/s\(i)/deep/*", .orchestration, "/deep/*"),
-    ]
-}
+let manyRoutes: [Route] =
+    aegisRoutes
+    + (0..<94).flatMap { i -> [Route] in
+        [
+            Route("/api/v1/s\(i)*", .orchestration, "/s\(i)*"),
+            Route("/api/v1/s\(i)/items/{id}", .orchestration, "/items/{id}"),
+            Route("/api/v1/s\(i)/exact", .orchestration, "/exact"),
+            Route("POST /api/v1/s\(i)/act", .orchestration, "/act"),
+            Route("/api/v1/s\(i)/deep/*", .orchestration, "/deep/*"),
+        ]
+    }
 let largeMatcher = RouteMatcher(manyRoutes)
 measure("route match, \(manyRoutes.count) routes (same 6 paths)", iterations: 2_000_000) { i in
     if case .matched(let m) = largeMatcher.match(path: paths[i % paths.count], method: "GET") { return m.routeIndex }

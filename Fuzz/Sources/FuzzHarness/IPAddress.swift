@@ -2,7 +2,8 @@
 
 extension Fuzz {
     static let resolver = ClientAddressResolver(
-        trusted: TrustedProxies([CIDR(parsing: "10.0.0.0/8")!, CIDR(parsing: "fd00::/8")!, CIDR(parsing: "127.0.0.1")!]))
+        trusted: TrustedProxies([CIDR(parsing: "10.0.0.0/8")!, CIDR(parsing: "fd00::/8")!, CIDR(parsing: "127.0.0.1")!])
+    )
 
     /// The IP, CIDR and X-Forwarded-For parsers. A parsed address prints in canonical form, and
     /// that text parses back to the same address; a CIDR contains its own address; the client
@@ -27,6 +28,8 @@ extension Fuzz {
         let hops = lines.flatMap { $0.split(separator: ",") }.compactMap {
             ClientAddressResolver.parseEntry(ClientAddressResolver.trimmed($0.utf8[...]))
         }
-        require(client == peer.unmappedIPv4 || hops.contains { $0.unmappedIPv4 == client || $0 == client }, "client \(client) is no hop")
+        require(
+            client == peer.unmappedIPv4 || hops.contains { $0.unmappedIPv4 == client || $0 == client },
+            "client \(client) is no hop")
     }
 }

@@ -18,7 +18,9 @@ extension Fuzz {
         case 0:
             check(verifier.verify(Substring(decoding: rest, as: UTF8.self), now: now))
         case 1:
-            check(verifier.verify(Substring(signed(header: Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8), payload: rest)), now: now))
+            check(
+                verifier.verify(
+                    Substring(signed(header: Array(#"{"alg":"HS256","typ":"JWT"}"#.utf8), payload: rest)), now: now))
         case 2:
             let claims = #"{"user_id":"u","roles":["a"],"iss":"aegis-gateway","exp":1900000000}"#
             check(verifier.verify(Substring(signed(header: rest, payload: Array(claims.utf8))), now: now))
@@ -37,8 +39,10 @@ extension Fuzz {
     }
 
     static func base64URL(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 
     static let roleBytes = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-".utf8)

@@ -17,8 +17,10 @@ extension Fuzz {
         let whole = replies(parser, [bytes[...]])
         func same(_ reads: [ArraySlice<UInt8>], _ how: String) {
             let got = replies(parser, reads)
-            require(got.values == whole.values && got.error == whole.error,
-                "\(how): \(got.values.count) replies, error \(String(describing: got.error)); in one read \(whole.values.count), error \(String(describing: whole.error))")
+            require(
+                got.values == whole.values && got.error == whole.error,
+                "\(how): \(got.values.count) replies, error \(String(describing: got.error)); in one read \(whole.values.count), error \(String(describing: whole.error))"
+            )
         }
         for cut in 1..<max(1, bytes.count) {
             same([bytes[..<cut], bytes[cut...]], "split at \(cut)")
@@ -33,7 +35,9 @@ extension Fuzz {
     }
 
     /// Feeds `reads` one after another, taking every whole reply after each, as the handler does.
-    private static func replies(_ parser: RESPParser, _ reads: [ArraySlice<UInt8>]) -> (values: [RESPValue], error: RESPParser.ProtocolError?) {
+    private static func replies(_ parser: RESPParser, _ reads: [ArraySlice<UInt8>]) -> (
+        values: [RESPValue], error: RESPParser.ProtocolError?
+    ) {
         var buffer = ByteBuffer()
         var values: [RESPValue] = []
         for read in reads {

@@ -15,7 +15,9 @@ extension Fuzz {
         configuration.rateLimitBurst = 1_000_000_000
         return RequestPipeline(configuration: configuration, readiness: Readiness())
     }()
-    static let peers = ["127.0.0.1", "10.1.2.3", "2001:db8::7", "fd00::1", "::ffff:10.9.9.9"].map { IPAddress(parsing: $0)! }
+    static let peers = ["127.0.0.1", "10.1.2.3", "2001:db8::7", "fd00::1", "::ffff:10.9.9.9"].map {
+        IPAddress(parsing: $0)!
+    }
 
     /// Client bytes through the gateway's request decoder (NIO's, configured as the server's),
     /// cut into reads as the first byte says, then each head through the pipeline's decision
@@ -31,7 +33,8 @@ extension Fuzz {
         let channel = EmbeddedChannel(
             handler: ByteToMessageHandler(
                 HTTPRequestDecoder(
-                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)))
+                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+            ))
         defer { _ = try? channel.finish() }
         let peer = peers[Int(flags >> 5) % peers.count]
         let tokens = VerifiedTokenCache(capacity: 64)
@@ -46,7 +49,8 @@ extension Fuzz {
     static func decide(_ head: HTTPRequestHead, peer: IPAddress, tokens: VerifiedTokenCache) {
         let facts = RequestHeadFacts(head.headers)
         let decision = pipeline.decide(
-            head, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted), requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000,
+            head, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted), requestID: "fuzz-request-id",
+            tokens: tokens, wallClock: 1_800_000_000,
             monotonic: 1000)
         let audit: RequestAudit
         switch decision {
@@ -58,7 +62,8 @@ extension Fuzz {
         case .respond(let response):
             var headers = response.headers
             ResponseDecoration.decorate(
-                &headers, requestID: "fuzz-request-id", origin: facts.origin, cors: CORSPolicy(origins: .list(["https://app.example"])), close: true)
+                &headers, requestID: "fuzz-request-id", origin: facts.origin,
+                cors: CORSPolicy(origins: .list(["https://app.example"])), close: true)
             let out = Fuzz.bytes(
                 HeadSerializer.response(
                     version: .http1_1, status: response.status, headers: headers, allocator: ByteBufferAllocator()))
@@ -76,8 +81,11 @@ extension Fuzz {
                 require(false, "upstream head does not parse: \(String(decoding: out, as: UTF8.self).debugDescription)")
                 return
             }
-            require(wire.startLine == Array("\(head.method.rawValue) \(plan.upstreamURI) HTTP/1.1".utf8), "request line")
-            require(!plan.upstreamURI.utf8.contains { $0 <= 0x20 || $0 >= 0x7F }, "raw control, space or non-ASCII byte in the target")
+            require(
+                wire.startLine == Array("\(head.method.rawValue) \(plan.upstreamURI) HTTP/1.1".utf8), "request line")
+            require(
+                !plan.upstreamURI.utf8.contains { $0 <= 0x20 || $0 >= 0x7F },
+                "raw control, space or non-ASCII byte in the target")
             require(wire.values("host").count == 1, "one Host")
             require(wire.values("x-forwarded-for").count == 1, "one X-Forwarded-For")
             require(wire.values("x-request-id") == [Array("fuzz-request-id".utf8)], "X-Request-ID")
@@ -106,6 +114,8 @@ extension Fuzz {
         var text: [UInt8] = []
         line.appendText(request, to: &text)
         require(text.last == 0x0A, "text log line ends in LF")
-        require(text.dropLast().allSatisfy { $0 >= 0x20 && $0 < 0x7F }, "text log line holds a control or raw non-ASCII byte")
+        require(
+            text.dropLast().allSatisfy { $0 >= 0x20 && $0 < 0x7F },
+            "text log line holds a control or raw non-ASCII byte")
     }
 }

@@ -12,7 +12,8 @@ struct ParsedByNIO {
 
     static func run(_ reads: [ArraySlice<UInt8>], method: HTTPMethod) -> ParsedByNIO {
         let channel = EmbeddedChannel(
-            handler: ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop)))
+            handler: ByteToMessageHandler(
+                HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop)))
         var result = ParsedByNIO()
         var body: [UInt8] = []
         func drain() {
@@ -30,7 +31,8 @@ struct ParsedByNIO {
             }
         }
         // The decoder learns each request's method from the request written before it.
-        try? channel.writeOutbound(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")))
+        try? channel.writeOutbound(
+            HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")))
         try? channel.writeOutbound(HTTPClientRequestPart.end(nil))
         for read in reads {
             do { try channel.writeInbound(Fuzz.buffer(read)) } catch {
@@ -82,7 +84,9 @@ extension Fuzz {
 extension String {
     fileprivate func trimmingTrailingWhitespace() -> Substring {
         var end = endIndex
-        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" { end = index(before: end) }
+        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
+            end = index(before: end)
+        }
         return self[..<end]
     }
 }

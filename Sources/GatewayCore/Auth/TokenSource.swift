@@ -1,4 +1,4 @@
-import NIOHTTP1
+public import NIOHTTP1
 
 /// What a request presents as its token (SPEC §6).
 public enum PresentedToken: Sendable, Equatable {

@@ -1,13 +1,15 @@
 extension ConfigurationFile {
     /// The YAML of a configuration: what `aegis-gateway config` prints for the built-in one
     /// (SPEC §14), one line a route, strings quoted so `{x}` and `*` stay plain text.
-    public static func render(routes: [Route], services: [ServiceName: [UpstreamURL]], header: String? = nil) -> String {
+    public static func render(routes: [Route], services: [ServiceName: [UpstreamURL]], header: String? = nil) -> String
+    {
         var out = ""
         if let header {
             for line in header.split(separator: "\n", omittingEmptySubsequences: false) { out += "# \(line)\n" }
         }
         out += "services:\n"
-        let ordered = ServiceName.builtIn.filter { services[$0] != nil }
+        let ordered =
+            ServiceName.builtIn.filter { services[$0] != nil }
             + services.keys.filter { !ServiceName.builtIn.contains($0) }.sorted { $0.rawValue < $1.rawValue }
         for service in ordered {
             let endpoints = (services[service] ?? []).map { quoted($0.description) }.joined(separator: ", ")

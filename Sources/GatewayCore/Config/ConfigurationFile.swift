@@ -109,7 +109,8 @@ private struct Checker {
         // Two routes on one pattern may not answer the same method (SPEC §14).
         for (index, (route, node)) in routes.enumerated() {
             for (other, _) in routes[..<index] where other.pattern == route.pattern {
-                let overlap = route.methods == nil || other.methods == nil
+                let overlap =
+                    route.methods == nil || other.methods == nil
                     || !Set(route.methods!).isDisjoint(with: other.methods!)
                 if overlap {
                     problem(node, "route \(route.pattern) repeats another route's pattern with overlapping methods")
@@ -172,7 +173,10 @@ private struct Checker {
         var out: [UpstreamURL] = []
         for item in items {
             guard let text = item.scalar?.string, let url = UpstreamURL(parsing: text) else {
-                problem(item, "service \(service): bad endpoint URL \(Self.shown(item)) (expected http://host[:port][/base-path])")
+                problem(
+                    item,
+                    "service \(service): bad endpoint URL \(Self.shown(item)) (expected http://host[:port][/base-path])"
+                )
                 continue
             }
             out.append(url)
@@ -190,7 +194,9 @@ private struct Checker {
         let what = "route \(path ?? "?")"
         if let path {
             if let message = PatternRules.pathProblem(path) { problem(fields["path"], "\(what): \(message)") }
-            if Self.reserved.contains(path) { problem(fields["path"], "\(what): reserved for the gateway's own \(path)") }
+            if Self.reserved.contains(path) {
+                problem(fields["path"], "\(what): reserved for the gateway's own \(path)")
+            }
         }
         if let path, let rewrite {
             if let message = PatternRules.rewriteProblem(rewrite, path: path) {
@@ -223,7 +229,8 @@ private struct Checker {
         guard problems.count == before, let path, let rewrite, let serviceName else { return nil }
         let access: Route.Access = isPublic ? .public : roles.map { .anyRole($0) } ?? .authenticated
         return Route(
-            pattern: path, methods: methods, target: .upstream(ServiceName(serviceName), internalPath: rewrite), access: access)
+            pattern: path, methods: methods, target: .upstream(ServiceName(serviceName), internalPath: rewrite),
+            access: access)
     }
 
     private mutating func string(_ node: Node?, in parent: Node, _ key: String) -> String? {
@@ -265,7 +272,10 @@ private struct Checker {
 
     static func shown(_ node: Node) -> String {
         guard let text = node.scalar?.string else { return "(not a string)" }
-        return "\"" + String(text.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }.prefix(200)) + "\""
+        return "\""
+            + String(
+                text.unicodeScalars.map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }
+                    .prefix(200)) + "\""
     }
 
     static func line(of error: any Error) -> Int? {
@@ -317,26 +327,32 @@ enum PatternRules {
         guard rewrite.hasPrefix("/") else { return "rewrite must start with /" }
         if let problem = textProblem(rewrite) { return problem }
         if path.hasSuffix("*") != rewrite.hasSuffix("*") {
-            return path.hasSuffix("*") ? "a wildcard path needs a wildcard rewrite" : "a wildcard rewrite needs a wildcard path"
+            return path.hasSuffix("*")
+                ? "a wildcard path needs a wildcard rewrite" : "a wildcard rewrite needs a wildcard path"
         }
         if rewrite.dropLast(rewrite.hasSuffix("*") ? 1 : 0).contains("*") { return "* may only end a rewrite" }
         guard let names = parameterNames(rewrite) else { return "{x} must be a whole segment in the rewrite" }
         let known = Set(parameterNames(path) ?? [])
-        if let missing = names.first(where: { !known.contains($0) }) { return "rewrite uses {\(missing)}, which the path lacks" }
+        if let missing = names.first(where: { !known.contains($0) }) {
+            return "rewrite uses {\(missing)}, which the path lacks"
+        }
         return nil
     }
 
     static func isValidRole(_ role: String) -> Bool {
         (1...64).contains(role.utf8.count)
             && role.utf8.allSatisfy { byte in
-                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
+                (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte)
                     || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ".")
                     || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
             }
     }
 
     private static func textProblem(_ text: String) -> String? {
-        if text.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "\\") }) {
+        if text.utf8.contains(where: {
+            $0 <= 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") || $0 == UInt8(ascii: "\\")
+        }) {
             return "only printable ASCII without spaces, ? or #"
         }
         if text.contains("//") { return "empty segment (//)" }

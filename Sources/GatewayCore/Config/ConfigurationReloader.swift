@@ -1,9 +1,9 @@
 import Crypto
 import Dispatch
 import Foundation
-import Logging
+public import Logging
 import NIOConcurrencyHelpers
-import NIOCore
+public import NIOCore
 
 /// Reloads CONFIG_FILE on request (SIGHUP) and when its content changes (SPEC §14).
 ///
@@ -107,7 +107,9 @@ public final class ConfigurationReloader: Sendable {
             metrics.increment(Self.reloads, [("result", "error")], by: 1)
             logger.error(
                 "configuration reload refused; the running configuration stays",
-                metadata: ["file": "\(path)", "reason": "\(reason)", "problems": "\(error.problems.map(\.description))"])
+                metadata: [
+                    "file": "\(path)", "reason": "\(reason)", "problems": "\(error.problems.map(\.description))",
+                ])
             return false
         }
         let server = self.server

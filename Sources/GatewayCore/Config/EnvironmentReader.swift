@@ -16,7 +16,8 @@ struct EnvironmentReader {
     func port(_ name: String, default value: Int, allowZero: Bool = false) throws(ConfigurationError) -> Int {
         guard let raw = env[name] else { return value }
         guard let n = Int(raw), raw.allSatisfy(\.isASCII), (allowZero ? 0 : 1)...65535 ~= n else {
-            throw ConfigurationError(name, value: raw, allowZero ? "expected a port 0-65535" : "expected a port 1-65535")
+            throw ConfigurationError(
+                name, value: raw, allowZero ? "expected a port 0-65535" : "expected a port 1-65535")
         }
         return n
     }
@@ -77,7 +78,8 @@ struct EnvironmentReader {
         let lowered = raw.lowercased()
         if lowered == "warn" { return .warning }
         guard let level = Logger.Level(rawValue: lowered) else {
-            throw ConfigurationError(name, value: raw, "expected trace, debug, info, notice, warning, error or critical")
+            throw ConfigurationError(
+                name, value: raw, "expected trace, debug, info, notice, warning, error or critical")
         }
         return level
     }

@@ -1,5 +1,5 @@
-import Logging
-import RESP
+public import Logging
+public import RESP
 
 /// Every setting of SPEC §2, parsed and validated once at start-up.
 ///
@@ -106,7 +106,8 @@ public struct GatewayConfiguration: Sendable {
             for item in raw.split(separator: ",", omittingEmptySubsequences: false) {
                 guard let url = UpstreamURL(parsing: String(item.trimmingASCIISpaces())) else {
                     throw ConfigurationError(
-                        service.environmentVariable, value: raw, "expected http://host[:port][/base-path], comma-separated")
+                        service.environmentVariable, value: raw,
+                        "expected http://host[:port][/base-path], comma-separated")
                 }
                 urls.append(url)
             }
@@ -124,11 +125,15 @@ public struct GatewayConfiguration: Sendable {
         rateLimitRedis = try reader.redisURL("RATE_LIMIT_REDIS_URL")
         rateLimitSyncMilliseconds = try reader.integer("RATE_LIMIT_SYNC_MS", default: rateLimitSyncMilliseconds)
         maxConnections = Int(try reader.integer("MAX_CONNECTIONS", default: Int64(maxConnections)))
-        clientHeaderTimeoutSeconds = try reader.integer("CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
+        clientHeaderTimeoutSeconds = try reader.integer(
+            "CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
         clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)
-        shutdownDelaySeconds = try reader.integer("SHUTDOWN_DELAY_SECONDS", default: shutdownDelaySeconds, allowZero: true)
-        shutdownGraceSeconds = try reader.integer("SHUTDOWN_GRACE_SECONDS", default: shutdownGraceSeconds, allowZero: true)
-        upstreamDNSRefreshSeconds = try reader.integer("UPSTREAM_DNS_REFRESH_SECONDS", default: upstreamDNSRefreshSeconds)
+        shutdownDelaySeconds = try reader.integer(
+            "SHUTDOWN_DELAY_SECONDS", default: shutdownDelaySeconds, allowZero: true)
+        shutdownGraceSeconds = try reader.integer(
+            "SHUTDOWN_GRACE_SECONDS", default: shutdownGraceSeconds, allowZero: true)
+        upstreamDNSRefreshSeconds = try reader.integer(
+            "UPSTREAM_DNS_REFRESH_SECONDS", default: upstreamDNSRefreshSeconds)
         upstreamConnectTimeoutMilliseconds = try reader.integer(
             "UPSTREAM_CONNECT_TIMEOUT_MS", default: upstreamConnectTimeoutMilliseconds)
         upstreamResponseTimeoutMilliseconds = try reader.integer(

@@ -19,8 +19,8 @@ extension IPAddress: CustomStringConvertible {
     }
 }
 
-fileprivate extension ByteWriter {
-    mutating func writeIPv4(_ value: UInt32) {
+extension ByteWriter {
+    fileprivate mutating func writeIPv4(_ value: UInt32) {
         putDecimal(UInt64(value >> 24))
         put(UInt8(ascii: "."))
         putDecimal(UInt64(value >> 16 & 0xFF))
@@ -30,7 +30,7 @@ fileprivate extension ByteWriter {
         putDecimal(UInt64(value & 0xFF))
     }
 
-    mutating func writeIPv6(high: UInt64, low: UInt64) {
+    fileprivate mutating func writeIPv6(high: UInt64, low: UInt64) {
         if high == 0, low >> 32 == 0xFFFF {
             put("::ffff:")
             writeIPv4(UInt32(truncatingIfNeeded: low))

@@ -10,7 +10,8 @@ extension IPAddress {
     ///
     /// Nothing else is accepted: no ports, no surrounding white space.
     public init?(parsing text: some StringProtocol) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { Self.parse($0) }
+        let parsed =
+            text.utf8.withContiguousStorageIfAvailable { Self.parse($0) }
             ?? Array(text.utf8).withUnsafeBufferPointer { Self.parse($0) }
         guard let parsed else { return nil }
         self = parsed

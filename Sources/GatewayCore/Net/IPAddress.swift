@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// An IP address as plain integers, so comparing, hashing and masking cost
 /// nothing and no `String` is kept per client.

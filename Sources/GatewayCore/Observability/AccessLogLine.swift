@@ -73,7 +73,11 @@ struct AccessLogLine {
         Self.put(" duration_ms=", &out)
         Self.appendMillis(r.duration, to: &out)
         Self.put(" upstream_ms=", &out)
-        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { out.append(UInt8(ascii: "-")) }
+        if let upstream = r.upstreamTime {
+            Self.appendMillis(upstream, to: &out)
+        } else {
+            out.append(UInt8(ascii: "-"))
+        }
         if let failure = r.upstreamError {
             Self.put(" upstream_error=", &out)
             Self.appendQuoted(failure, to: &out)
@@ -134,7 +138,8 @@ struct AccessLogLine {
     /// The common case, one bulk copy between quotes: false (and nothing written) when some byte
     /// needs escaping.
     @inline(__always)
-    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], allowHigh: Bool) -> Bool {
+    private static func appendPlain(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8], allowHigh: Bool) -> Bool
+    {
         guard ByteScan.isPlainText(UnsafeRawBufferPointer(bytes), allowHigh: allowHigh) else { return false }
         out.append(UInt8(ascii: "\""))
         out.append(contentsOf: bytes)

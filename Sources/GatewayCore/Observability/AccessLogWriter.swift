@@ -1,15 +1,15 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// write(2), named apart from `LogSink.write`.
 private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     #if canImport(Glibc)
-    Glibc.write(fd, bytes, count)
+        Glibc.write(fd, bytes, count)
     #else
-    Darwin.write(fd, bytes, count)
+        Darwin.write(fd, bytes, count)
     #endif
 }
 

@@ -1,9 +1,9 @@
-import Logging
+public import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// swift-log handler writing one JSON or text line per event to stderr.
@@ -17,7 +17,10 @@ public struct GatewayLogHandler: LogHandler {
     private let format: GatewayConfiguration.LogFormat
     private let sink: any LogSink
 
-    public init(label: String, level: Logger.Level, format: GatewayConfiguration.LogFormat, sink: any LogSink = FileDescriptorSink(fd: 2)) {
+    public init(
+        label: String, level: Logger.Level, format: GatewayConfiguration.LogFormat,
+        sink: any LogSink = FileDescriptorSink(fd: 2)
+    ) {
         self.label = label
         self.logLevel = level
         self.format = format

@@ -66,7 +66,8 @@ final class LoopObserver {
         let routes = requests.isEmpty && durations.isEmpty ? [] : RouteLabels.all
         for (key, count) in requests {
             sink.increment(
-                "aegis_requests_total", labels(series: key / 1000, routes) + [("status", String(key % 1000))], by: count)
+                "aegis_requests_total", labels(series: key / 1000, routes) + [("status", String(key % 1000))], by: count
+            )
         }
         requests.removeAll(keepingCapacity: true)
         for (series, samples) in durations {

@@ -1,5 +1,5 @@
 import Logging
-import NIOCore
+public import NIOCore
 import NIOHTTP1
 import NIOPosix
 
@@ -51,7 +51,9 @@ private final class MetricsHandler: ChannelInboundHandler {
             self.head = nil
             let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
             guard path == "/metrics", head.method == .GET || head.method == .HEAD else {
-                respond(context: context, status: .notFound, body: Array(#"{"error":"not_found"}"#.utf8), type: "application/json", head: head)
+                respond(
+                    context: context, status: .notFound, body: Array(#"{"error":"not_found"}"#.utf8),
+                    type: "application/json", head: head)
                 return
             }
             let observability = self.observability
@@ -61,20 +63,27 @@ private final class MetricsHandler: ChannelInboundHandler {
                 let bytes = await observability.scrape()
                 loop.execute {
                     let (handler, context) = bound.value
-                    handler.respond(context: context, status: .ok, body: bytes, type: "text/plain; version=0.0.4; charset=utf-8", head: head)
+                    handler.respond(
+                        context: context, status: .ok, body: bytes, type: "text/plain; version=0.0.4; charset=utf-8",
+                        head: head)
                 }
             }
         }
     }
 
-    private func respond(context: ChannelHandlerContext, status: HTTPResponseStatus, body: [UInt8], type: String, head: HTTPRequestHead) {
+    private func respond(
+        context: ChannelHandlerContext, status: HTTPResponseStatus, body: [UInt8], type: String, head: HTTPRequestHead
+    ) {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: type)
         headers.add(name: "Content-Length", value: String(body.count))
         if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
+            promise: nil)
         if head.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
         }
         let keepAlive = head.isKeepAlive
         let channel = context.channel

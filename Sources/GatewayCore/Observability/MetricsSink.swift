@@ -1,6 +1,6 @@
 import CoreMetrics
-import Prometheus
 import NIOConcurrencyHelpers
+public import Prometheus
 
 /// The gateway's swift-metrics instruments, backed by its own Prometheus registry.
 ///

@@ -1,5 +1,5 @@
-import NIOCore
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// Metrics and access log for one gateway: per-loop observers feeding one Prometheus registry.
 public final class Observability: Sendable {
@@ -94,8 +94,10 @@ public final class Observability: Sendable {
         for service in endpoints.withLockedValue({ $0 }) {
             for health in service.health {
                 series.append(
-                    ([("service", service.service.rawValue), ("endpoint", health.endpoint.hostAndPort)],
-                     health.isEjected(at: now) ? 0 : 1))
+                    (
+                        [("service", service.service.rawValue), ("endpoint", health.endpoint.hostAndPort)],
+                        health.isEjected(at: now) ? 0 : 1
+                    ))
             }
         }
         metrics.setGaugeFamily("aegis_upstream_endpoint_up", series)

@@ -49,7 +49,9 @@ public struct CORSPolicy: Sendable {
             values += value.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
             return true
         }
-        if !values.contains(where: { $0 == "*" || HeaderNames.equals(String($0), "origin") }) { values.append("Origin") }
+        if !values.contains(where: { $0 == "*" || HeaderNames.equals(String($0), "origin") }) {
+            values.append("Origin")
+        }
         headers.append(("Vary", values.joined(separator: ", ")))
     }
 }

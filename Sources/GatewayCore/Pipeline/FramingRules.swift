@@ -11,7 +11,8 @@ enum FramingRules {
         if !length.isEmpty && !encoding.isEmpty { return .bothLengths }
         if !encoding.isEmpty {
             // "gzip, chunked" on one line counts as two codings.
-            guard let value = encoding.single, HeaderNames.equals(String(Substring(value).trimmingASCIISpaces()), "chunked")
+            guard let value = encoding.single,
+                HeaderNames.equals(String(Substring(value).trimmingASCIISpaces()), "chunked")
             else { return .badTransferEncoding }
         }
         if !length.isEmpty {

@@ -1,4 +1,4 @@
-import NIOHTTP1
+public import NIOHTTP1
 
 /// An answer the gateway makes itself, in the JSON shape of SPEC §11.
 public struct GatewayError: Error, Sendable {

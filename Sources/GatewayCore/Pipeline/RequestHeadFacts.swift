@@ -1,4 +1,4 @@
-import NIOHTTP1
+public import NIOHTTP1
 
 /// What the gateway needs from a request's header fields, gathered in one pass at the head:
 /// framing, Host, request id, Origin, Expect. Every later stage reads these instead of scanning

@@ -1,4 +1,4 @@
-import NIOHTTP1
+public import NIOHTTP1
 
 /// The gateway's decisions at the request head, in SPEC §3 order:
 /// hygiene → CORS (OPTIONS) → rate limiter → authentication → roles → route.
@@ -37,7 +37,8 @@ public final class RequestPipeline: Sendable {
         wallClock: Double, monotonic: Double
     ) -> PipelineDecision {
         decide(
-            head, facts: RequestHeadFacts(head.headers), peer: Peer(peer, trusted: clients.trusted), requestID: requestID,
+            head, facts: RequestHeadFacts(head.headers), peer: Peer(peer, trusted: clients.trusted),
+            requestID: requestID,
             tokens: tokens, wallClock: wallClock, monotonic: monotonic)
     }
 
@@ -73,8 +74,10 @@ public final class RequestPipeline: Sendable {
             return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
         if head.method == .TRACE || head.method == .CONNECT {
-            return fail(GatewayError(.methodNotAllowed, "\(head.method.rawValue) is not allowed",
-                headers: [("Allow", CORSPolicy.allowMethods)]))
+            return fail(
+                GatewayError(
+                    .methodNotAllowed, "\(head.method.rawValue) is not allowed",
+                    headers: [("Allow", CORSPolicy.allowMethods)]))
         }
 
         // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
@@ -137,8 +140,10 @@ public final class RequestPipeline: Sendable {
         let rate = limiter.take(key, now: monotonic)
         guard rate.allowed else {
             audit.rateLimited = true
-            return fail(GatewayError(.rateLimited, "too many requests",
-                headers: [("Retry-After", String(rate.retryAfterSeconds))]))
+            return fail(
+                GatewayError(
+                    .rateLimited, "too many requests",
+                    headers: [("Retry-After", String(rate.retryAfterSeconds))]))
         }
 
         let access = routeForAccess?.access ?? .authenticated
@@ -146,8 +151,10 @@ public final class RequestPipeline: Sendable {
             guard let identity else {
                 let challenge = presented ? #"Bearer error="invalid_token""# : "Bearer"
                 if !presented { audit.authFailure = .missing }
-                return fail(GatewayError(.unauthorized, presented ? "invalid token" : "authentication required",
-                    headers: [("WWW-Authenticate", challenge)]))
+                return fail(
+                    GatewayError(
+                        .unauthorized, presented ? "invalid token" : "authentication required",
+                        headers: [("WWW-Authenticate", challenge)]))
             }
             if case .anyRole(let roles) = access, !identity.roles.contains(where: roles.contains) {
                 return fail(GatewayError(.forbidden, "this route needs the role " + roles.joined(separator: " or ")))
@@ -159,17 +166,19 @@ public final class RequestPipeline: Sendable {
             return fail(GatewayError(.notFound, "no route for this path"))
         case .methodNotAllowed(let route, _):
             let allow = (route.methods ?? []).joined(separator: ", ")
-            return fail(GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
+            return fail(
+                GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):
             guard let endpoints = routing.endpointsByRoute[m.routeIndex] else {
                 return fail(GatewayError(.notFound, "no route for this path"))
             }
             // The first endpoint; a balanced service's forwarder picks again (SPEC §15).
             let upstream = endpoints.endpoints[0]
-            return .forward(ForwardPlan(
-                match: m, endpoints: endpoints, upstream: upstream,
-                upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
-                identity: identity, rateLimit: rate, audit: audit))
+            return .forward(
+                ForwardPlan(
+                    match: m, endpoints: endpoints, upstream: upstream,
+                    upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
+                    identity: identity, rateLimit: rate, audit: audit))
         }
     }
 }

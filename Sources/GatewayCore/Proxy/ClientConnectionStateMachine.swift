@@ -254,7 +254,8 @@ struct ClientConnectionStateMachine {
             return .cutResponse
         case .awaitingResponse, .connecting:
             if reused {
-                return .retryOrAnswer(countAgainstEndpoint: false, mayRetry: !forwarding.sentBodyBytes && !forwarding.retried)
+                return .retryOrAnswer(
+                    countAgainstEndpoint: false, mayRetry: !forwarding.sentBodyBytes && !forwarding.retried)
             }
             return .retryOrAnswer(countAgainstEndpoint: true, mayRetry: false)
         }
@@ -319,7 +320,8 @@ struct ClientConnectionStateMachine {
         case .awaitingHead(let deadline, _):
             return deadline < now ? .close : .none
         case .forwarding(let forwarding):
-            return forwarding.upstream == .awaitingResponse && forwarding.responseDeadline < now ? .responseTimeout : .none
+            return forwarding.upstream == .awaitingResponse && forwarding.responseDeadline < now
+                ? .responseTimeout : .none
         case .deciding, .discardingBody, .closed:
             return .none
         }

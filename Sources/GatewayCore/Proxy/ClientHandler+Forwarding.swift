@@ -11,7 +11,8 @@ extension ClientHandler {
         let plan: ForwardPlan
         if balanced {
             var retargeted = chosen
-            retargeted.retarget(loop.balancer.pick(chosen.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
+            retargeted.retarget(
+                loop.balancer.pick(chosen.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
             plan = retargeted
         } else {
             plan = chosen
@@ -135,7 +136,9 @@ extension ClientHandler {
             loop.observer.upstreamEjected(endpoints.service)
             shared.logger.warning(
                 "upstream endpoint ejected",
-                metadata: ["service": "\(endpoints.service.rawValue)", "endpoint": "\(exchange.plan.upstream.authority)"])
+                metadata: [
+                    "service": "\(endpoints.service.rawValue)", "endpoint": "\(exchange.plan.upstream.authority)",
+                ])
         }
     }
 
@@ -164,7 +167,9 @@ extension ClientHandler {
             }
         }
         setUpstream(nil, of: exchange)
-        if !keepPending { exchange.pending = forwarding.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : [] }
+        if !keepPending {
+            exchange.pending = forwarding.requestEnded && exchange.upstreamChunked ? [Self.lastChunk] : []
+        }
         connect(exchange, fresh: true)
         return true
     }
@@ -255,7 +260,8 @@ extension ClientHandler {
             CompletedRequest(
                 method: exchange.clientHead.method.rawValue, path: RequestPath.of(exchange.clientHead.uri),
                 audit: exchange.plan.audit, status: status, requestID: exchange.requestID,
-                duration: exchange.started.secondsSince, upstreamTime: upstreamTime, upstreamError: exchange.failure?.cause))
+                duration: exchange.started.secondsSince, upstreamTime: upstreamTime,
+                upstreamError: exchange.failure?.cause))
     }
 
     static func isTimeout(_ error: any Error) -> Bool {

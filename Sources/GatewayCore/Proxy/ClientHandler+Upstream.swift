@@ -11,9 +11,11 @@ extension ClientHandler: UpstreamDelegate {
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
             failBeforeHead(exchange, .switchingProtocols)
         case .head(let upstreamHead):
-            if exchange.upstreamFields != nil, let index = exchange.plan.endpoints.endpoints.firstIndex(where: {
-                $0.endpointID == exchange.plan.upstream.endpointID
-            }) {
+            if exchange.upstreamFields != nil,
+                let index = exchange.plan.endpoints.endpoints.firstIndex(where: {
+                    $0.endpointID == exchange.plan.upstream.endpointID
+                })
+            {
                 exchange.plan.endpoints.health[index].succeeded()
             }
             exchange.upstreamHeadAt = .now()
@@ -56,7 +58,8 @@ extension ClientHandler: UpstreamDelegate {
             case .chunked:
                 guard buffer.readableBytes > 0 else { return }
                 context.write(
-                    wrapOutboundOut(HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)),
+                    wrapOutboundOut(
+                        HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)),
                     promise: nil)
                 context.write(wrapOutboundOut(buffer), promise: nil)
                 context.write(wrapOutboundOut(Self.crlf), promise: nil)

@@ -33,8 +33,10 @@ final class DNSFollower: Sendable {
     private let queue = DispatchQueue(label: "aegis-dns")
     private let apply: @Sendable (RoutingTable) async -> Void
 
-    init(routes: [Route], services: [ServiceName: [UpstreamURL]], resolver: HostResolver,
-         apply: @escaping @Sendable (RoutingTable) async -> Void) {
+    init(
+        routes: [Route], services: [ServiceName: [UpstreamURL]], resolver: HostResolver,
+        apply: @escaping @Sendable (RoutingTable) async -> Void
+    ) {
         self.resolver = resolver
         self.apply = apply
         self.state = NIOLockedValueBox(State(routes: routes, services: services))

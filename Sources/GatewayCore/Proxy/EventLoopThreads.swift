@@ -15,14 +15,16 @@ public enum EventLoopThreads {
     /// `_GNU_SOURCE`, which Swift's Glibc module does not set).
     static var affinityCount: Int? {
         #if os(Linux)
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else { return nil }
-        let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { total, character in
-            total + (character.hexDigitValue?.nonzeroBitCount ?? 0)
-        }
-        return count > 0 ? count : nil
+            guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+            guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) else {
+                return nil
+            }
+            let count = line.dropFirst("Cpus_allowed:".count).reduce(0) { total, character in
+                total + (character.hexDigitValue?.nonzeroBitCount ?? 0)
+            }
+            return count > 0 ? count : nil
         #else
-        return nil
+            return nil
         #endif
     }
 }

@@ -33,7 +33,8 @@ final class Exchange {
     var failure: UpstreamFailure?
 
     init(
-        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamFields: [(String, String)]?, upstreamChunked: Bool,
+        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamFields: [(String, String)]?,
+        upstreamChunked: Bool,
         plan: ForwardPlan, requestID: String, started: NIODeadline, origin: String?
     ) {
         self.clientHead = clientHead

@@ -1,9 +1,9 @@
 import Dispatch
-import Logging
+public import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import NIOConcurrencyHelpers
+public import NIOPosix
 
 /// The running gateway: its listener, its per-loop state and its shutdown.
 public final class GatewayServer: Sendable {
@@ -84,7 +84,7 @@ public final class GatewayServer: Sendable {
         let channel: any Channel
         do {
             channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
-        } catch where configuration.host == "::" {
+        } catch  where configuration.host == "::" {
             logger.notice("IPv6 unavailable, listening on 0.0.0.0", metadata: ["error": "\(error)"])
             channel = try await bootstrap.bind(host: "0.0.0.0", port: configuration.port).get()
         }
@@ -110,7 +110,8 @@ public final class GatewayServer: Sendable {
         // Endpoint host names are followed (SPEC §15): resolved now and every UPSTREAM_DNS_REFRESH_SECONDS.
         let swap = NIOLockedValueBox<GatewayServer?>(nil)
         let dns = DNSFollower(
-            routes: configuration.file?.routes ?? aegisRoutes, services: configuration.file?.services ?? configuration.endpoints,
+            routes: configuration.file?.routes ?? aegisRoutes,
+            services: configuration.file?.services ?? configuration.endpoints,
             resolver: configuration.hostResolver
         ) { table in await swap.withLockedValue { $0 }?.apply(table) }
         let dnsRefresh = loops.first?.eventLoop.scheduleRepeatedTask(
@@ -151,7 +152,8 @@ public final class GatewayServer: Sendable {
         return .milliseconds(max(10, min(250, shortest / 4)))
     }
 
-    private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws {
+    private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws
+    {
         let client = ClientHandler(shared: shared, loop: loop)
         var limits = NIOHTTPDecoderLimitConfiguration()
         // NIO counts the target, names and values: a head over 64 KiB is refused with 431 (a target
@@ -164,7 +166,9 @@ public final class GatewayServer: Sendable {
         // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
         try sync.addHandler(
             ByteToMessageHandler(
-                HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)))
+                HTTPRequestDecoder(
+                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+            ))
         try sync.addHandler(client)
     }
 

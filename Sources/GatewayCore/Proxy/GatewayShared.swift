@@ -20,7 +20,8 @@ final class GatewayShared: Sendable {
         pipeline = RequestPipeline(
             configuration: configuration, routing: configuration.file?.makeRoutingTable(), readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)
-        rateLimitHeaders = RateLimitHeaders(burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
+        rateLimitHeaders = RateLimitHeaders(
+            burst: configuration.rateLimitBurst, perMinute: configuration.rateLimitPerMinute)
         clientTimeouts = .init(
             header: .seconds(configuration.clientHeaderTimeoutSeconds),
             idle: .seconds(configuration.clientIdleTimeoutSeconds),

@@ -16,7 +16,8 @@ struct LoopBalancer {
         let all = endpoints.endpoints
         var candidates: [Int] = []
         candidates.reserveCapacity(all.count)
-        for index in all.indices where all[index].endpointID != avoiding && !endpoints.health[index].isEjected(at: now) {
+        for index in all.indices where all[index].endpointID != avoiding && !endpoints.health[index].isEjected(at: now)
+        {
             candidates.append(index)
         }
         if candidates.isEmpty {

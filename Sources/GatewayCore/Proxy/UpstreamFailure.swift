@@ -2,9 +2,9 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Why an upstream exchange failed: a kind for the metric label, a cause for the access log's
@@ -34,8 +34,10 @@ struct UpstreamFailure: Sendable, Equatable {
         return UpstreamFailure(kind: .reset, cause: describe(error))
     }
 
-    static let switchingProtocols = UpstreamFailure(kind: .invalidResponse, cause: "invalid response: 101 Switching Protocols")
-    static let responseTimeout = UpstreamFailure(kind: .timeout, cause: "no response head within UPSTREAM_RESPONSE_TIMEOUT_MS")
+    static let switchingProtocols = UpstreamFailure(
+        kind: .invalidResponse, cause: "invalid response: 101 Switching Protocols")
+    static let responseTimeout = UpstreamFailure(
+        kind: .timeout, cause: "no response head within UPSTREAM_RESPONSE_TIMEOUT_MS")
 
     private static func describe(_ error: any Error) -> String {
         if let io = error as? IOError {

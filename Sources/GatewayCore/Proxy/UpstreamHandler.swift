@@ -43,16 +43,16 @@ final class UpstreamHandler: ChannelDuplexHandler {
         // of the response back until that ACK (nginx with sendfile does, when a segment ends short)
         // would otherwise stall the response for that long.
         #if os(Linux)
-        if delegate != nil {
-            try? context.channel.syncOptions?.setOption(Self.quickAck, value: 1)
-        }
+            if delegate != nil {
+                try? context.channel.syncOptions?.setOption(Self.quickAck, value: 1)
+            }
         #endif
     }
 
     #if os(Linux)
-    /// TCP_QUICKACK: sends the pending ACK at once; the kernel falls back to delayed ACKs by itself.
-    private static let quickAck = ChannelOptions.Types.SocketOption(
-        level: .tcp, name: NIOBSDSocket.Option(rawValue: 12))
+        /// TCP_QUICKACK: sends the pending ACK at once; the kernel falls back to delayed ACKs by itself.
+        private static let quickAck = ChannelOptions.Types.SocketOption(
+            level: .tcp, name: NIOBSDSocket.Option(rawValue: 12))
     #endif
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {

@@ -58,7 +58,9 @@ final class UpstreamPool {
             .channelOption(.autoRead, value: true)
             // Start reads large: bodies of tens of KiB then take one read, not a ramp of small ones.
             .channelOption(
-                .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 64 * 1024))
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16 * 1024, maximum: 64 * 1024)
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let decoder = UpstreamResponseParser()

@@ -155,7 +155,9 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
     /// The next head, or nil until all of it arrived.
     private func parseHead(_ buffer: inout ByteBuffer) throws -> ParsedHead? {
         // Empty lines before a status line are ignored (RFC 9112 §2.2).
-        while scanned == 0, let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), byte == 0x0D || byte == 0x0A {
+        while scanned == 0, let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
+            byte == 0x0D || byte == 0x0A
+        {
             buffer.moveReaderIndex(forwardBy: 1)
         }
         let headEnd: Int? = buffer.withUnsafeReadableBytes { raw in
@@ -253,7 +255,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
 
     /// The next line without its line end, or nil until it arrived.
     private func takeLine(_ buffer: inout ByteBuffer) throws -> ByteBuffer? {
-        let lf: Int? = buffer.withUnsafeReadableBytes { raw in ByteScan.index(of: 0x0A, in: raw, from: 0, to: raw.count) }
+        let lf: Int? = buffer.withUnsafeReadableBytes { raw in ByteScan.index(of: 0x0A, in: raw, from: 0, to: raw.count)
+        }
         guard let lf else {
             if buffer.readableBytes > Self.maxChunkLineBytes { throw UpstreamResponseError("chunk line too long") }
             return nil
@@ -281,7 +284,9 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
             guard digits > 0 else { throw UpstreamResponseError("malformed chunk size") }
             while i < raw.count && (raw[i] == 0x20 || raw[i] == 0x09) { i += 1 }
             guard i == raw.count || raw[i] == 0x3B else { throw UpstreamResponseError("malformed chunk size") }
-            guard ByteScan.isFieldValue(raw, i..<raw.count) else { throw UpstreamResponseError("malformed chunk extension") }
+            guard ByteScan.isFieldValue(raw, i..<raw.count) else {
+                throw UpstreamResponseError("malformed chunk extension")
+            }
             return size
         }
     }

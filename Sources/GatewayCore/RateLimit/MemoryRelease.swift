@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 
-/// glibc's `malloc_trim`, bound by name: Swift's Glibc module does not export `malloc.h`.
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
+    /// glibc's `malloc_trim`, bound by name: Swift's Glibc module does not export `malloc.h`.
+    @_silgen_name("malloc_trim")
+    private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif
 
 /// Hands memory freed by a large sweep back to the system.
@@ -14,9 +14,9 @@ public enum MemoryRelease {
     @discardableResult
     public static func returnFreedMemory() -> Bool {
         #if canImport(Glibc)
-        return glibcMallocTrim(0) == 1
+            return glibcMallocTrim(0) == 1
         #else
-        return false
+            return false
         #endif
     }
 }

@@ -27,8 +27,10 @@ public struct RateLimitDecision: Sendable, Equatable {
             allowed: allowed,
             limit: burst,
             remaining: Self.clamped((bucket.tokens + TokenBucket.epsilon).rounded(.down)),
-            retryAfterSeconds: max(1, Self.clamped(bucket.secondsUntilNextToken(refillPerSecond: refillPerSecond).rounded(.up))),
-            resetSeconds: Self.clamped(bucket.secondsUntilFull(capacity: capacity, refillPerSecond: refillPerSecond).rounded(.up))
+            retryAfterSeconds: max(
+                1, Self.clamped(bucket.secondsUntilNextToken(refillPerSecond: refillPerSecond).rounded(.up))),
+            resetSeconds: Self.clamped(
+                bucket.secondsUntilFull(capacity: capacity, refillPerSecond: refillPerSecond).rounded(.up))
         )
     }
 

@@ -54,7 +54,8 @@ final class SharedLimitSync: Sendable {
         let state = NIOLoopBoundBox.makeBoxSendingValue(State(), eventLoop: eventLoop)
         let client = RESPClient(configuration: .init(url: url), eventLoop: eventLoop)
         let sync = SharedLimitSync(
-            client: client, limiter: limiter, metrics: metrics, logger: logger, state: state, monotonicNow: monotonicNow)
+            client: client, limiter: limiter, metrics: metrics, logger: logger, state: state, monotonicNow: monotonicNow
+        )
         eventLoop.execute {
             sync.state.value.timer = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) {
                 [weak sync] _ in sync?.runRound()

@@ -29,7 +29,8 @@ public struct Route: Sendable {
     /// method list before the path, as in SPEC §9.
     public init(_ spec: String, _ service: ServiceName, _ internalPath: String, access: Access = .authenticated) {
         let (methods, pattern) = Self.split(spec)
-        self.init(pattern: pattern, methods: methods, target: .upstream(service, internalPath: internalPath), access: access)
+        self.init(
+            pattern: pattern, methods: methods, target: .upstream(service, internalPath: internalPath), access: access)
     }
 
     /// A route the gateway answers itself.

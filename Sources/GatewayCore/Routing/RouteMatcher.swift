@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Matches a raw (still percent-encoded) path against the route table.
@@ -105,18 +105,23 @@ public struct RouteMatcher: Sendable {
             if case .upstream(_, let path) = route.target { internalPath = path } else { internalPath = route.pattern }
             if route.pattern.hasSuffix("*") {
                 let prefix = Self.stripStar(route.pattern)
-                all.append(Compiled(
-                    index: index, route: route, internalTemplate: Self.stripStar(internalPath), key: Array(prefix.utf8),
-                    kind: .prefix))
+                all.append(
+                    Compiled(
+                        index: index, route: route, internalTemplate: Self.stripStar(internalPath),
+                        key: Array(prefix.utf8),
+                        kind: .prefix))
             } else if route.pattern.contains("{") {
                 let literal = route.pattern[..<route.pattern.firstIndex(of: "{")!]
-                all.append(Compiled(
-                    index: index, route: route, segments: Self.segments(route.pattern),
-                    internalTemplate: internalPath, internalSegments: Self.segments(internalPath),
-                    key: Array(literal.utf8), kind: .parameters))
+                all.append(
+                    Compiled(
+                        index: index, route: route, segments: Self.segments(route.pattern),
+                        internalTemplate: internalPath, internalSegments: Self.segments(internalPath),
+                        key: Array(literal.utf8), kind: .parameters))
             } else {
-                all.append(Compiled(
-                    index: index, route: route, internalTemplate: internalPath, key: Array(route.pattern.utf8), kind: .exact))
+                all.append(
+                    Compiled(
+                        index: index, route: route, internalTemplate: internalPath, key: Array(route.pattern.utf8),
+                        kind: .exact))
             }
         }
         // Choose the segment whose groups are smallest (routes without a literal there count in every group).
@@ -125,7 +130,11 @@ public struct RouteMatcher: Sendable {
             var sizes: [Substring: Int] = [:]
             var loose = 0
             for compiled in all {
-                if let segment = compiled.literalSegment(candidate) { sizes[segment, default: 0] += 1 } else { loose += 1 }
+                if let segment = compiled.literalSegment(candidate) {
+                    sizes[segment, default: 0] += 1
+                } else {
+                    loose += 1
+                }
             }
             let cost = (sizes.values.max() ?? 0) + loose
             if cost < best.cost { best = (candidate, cost) }
@@ -195,7 +204,8 @@ public struct RouteMatcher: Sendable {
 
     private func match(bytes: UnsafeBufferPointer<UInt8>, path: Substring, method: String) -> RouteMatchResult {
         let candidates = groupKey(bytes).flatMap { buckets[$0] } ?? unbucketed
-        for compiled in candidates.exact where compiled.key.count == bytes.count && Self.startsWith(bytes, compiled.key) {
+        for compiled in candidates.exact where compiled.key.count == bytes.count && Self.startsWith(bytes, compiled.key)
+        {
             return Self.finish(compiled, method: method) {
                 RouteMatch(
                     route: compiled.route, routeIndex: compiled.index, internalPath: compiled.internalTemplate,
@@ -295,4 +305,3 @@ public struct RouteMatcher: Sendable {
         segments.reduce(0) { n, s in if case .literal = s { n + 1 } else { n } }
     }
 }
-

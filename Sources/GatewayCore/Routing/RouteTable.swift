@@ -15,7 +15,9 @@ public let aegisRoutes: [Route] = [
     Route("/api/v1/entity-types*", .knowledgeGraph, "/entity-types*", access: .public),
     Route("/api/v1/relationship-types*", .knowledgeGraph, "/relationship-types*", access: .public),
     Route("/api/v1/relationship-rules*", .knowledgeGraph, "/relationship-rules*", access: .public),
-    Route("/api/v1/detection-rules*", .knowledgeGraph, "/event-detection-rules*", access: .anyRole(["power_user", "admin"])),
+    Route(
+        "/api/v1/detection-rules*", .knowledgeGraph, "/event-detection-rules*",
+        access: .anyRole(["power_user", "admin"])),
     Route("/api/v1/entities*", .knowledgeGraph, "/managed-entities*"),
     Route("/api/v1/ingest/csv", .ingestion, "/ingest/operator/csv"),
     Route("/api/v1/ingest/*", .ingestion, "/ingest/*"),

@@ -11,7 +11,9 @@ enum JWTFixture {
 
     static func base64url(_ text: String) -> String { base64url(Array(text.utf8)) }
 
-    static func hs256(_ input: String, secret: String = secret) -> String { TestTokens.signature(input, secret: secret) }
+    static func hs256(_ input: String, secret: String = secret) -> String {
+        TestTokens.signature(input, secret: secret)
+    }
 
     /// A token from literal header and payload JSON, signed HS256 with `secret`.
     static func token(header: String = standardHeader, payload: String, secret: String = secret) -> String {

@@ -23,11 +23,14 @@ struct JWTMinterTests {
         let claims = try verifier.verify(Substring(token), now: Double(now)).get()
         #expect(claims == Claims(userID: "user-1", roles: ["admin", "power_user"], expiresAt: Double(now + 86_400)))
         #expect(verifier.verify(Substring(token), now: Double(now + 86_400)) == .failure(.expired))
-        #expect(JWTVerifier(secret: "other", issuer: nil, leewaySeconds: 0).verify(Substring(token), now: Double(now)) == .failure(.signature))
+        #expect(
+            JWTVerifier(secret: "other", issuer: nil, leewaySeconds: 0).verify(Substring(token), now: Double(now))
+                == .failure(.signature))
     }
 
     @Test func writesTheDocumentedHeaderAndClaims() throws {
-        let token = JWTMinter(secret: "s", issuer: "aegis-gateway").mint(userID: "u", roles: [], ttlSeconds: 60, now: now)
+        let token = JWTMinter(secret: "s", issuer: "aegis-gateway").mint(
+            userID: "u", roles: [], ttlSeconds: 60, now: now)
         #expect(token.hasPrefix(JWTFixture.base64url(#"{"alg":"HS256","typ":"JWT"}"#) + "."))
         let claims = try payload(token)
         #expect(claims["user_id"] as? String == "u")
@@ -45,8 +48,12 @@ struct JWTMinterTests {
         for issuer in [nil, ""] as [String?] {
             let token = JWTMinter(secret: "s", issuer: issuer).mint(userID: "u", roles: ["a"], ttlSeconds: 60, now: now)
             #expect(try payload(token)["iss"] == nil)
-            #expect((try? JWTVerifier(secret: "s", issuer: nil, leewaySeconds: 0).verify(Substring(token), now: Double(now)).get()) != nil)
-            #expect(JWTVerifier(secret: "s", issuer: "aegis-gateway", leewaySeconds: 0).verify(Substring(token), now: Double(now)) == .failure(.issuer))
+            #expect(
+                (try? JWTVerifier(secret: "s", issuer: nil, leewaySeconds: 0).verify(Substring(token), now: Double(now))
+                    .get()) != nil)
+            #expect(
+                JWTVerifier(secret: "s", issuer: "aegis-gateway", leewaySeconds: 0).verify(
+                    Substring(token), now: Double(now)) == .failure(.issuer))
         }
     }
 
@@ -55,12 +62,17 @@ struct JWTMinterTests {
         let token = JWTMinter(secret: "s", issuer: "i\"ss").mint(userID: userID, roles: ["r"], ttlSeconds: 60, now: now)
         #expect(try payload(token)["user_id"] as? String == userID)
         #expect(try payload(token)["iss"] as? String == "i\"ss")
-        let claims = try JWTVerifier(secret: "s", issuer: "i\"ss", leewaySeconds: 0).verify(Substring(token), now: Double(now)).get()
+        let claims = try JWTVerifier(secret: "s", issuer: "i\"ss", leewaySeconds: 0).verify(
+            Substring(token), now: Double(now)
+        ).get()
         #expect(claims.userID == userID)
         // A control character is escaped, so the JSON parses, and the verifier then refuses it.
-        let bad = JWTMinter(secret: "s", issuer: nil).mint(userID: "a\r\nb\u{0}\u{85}", roles: [], ttlSeconds: 60, now: now)
+        let bad = JWTMinter(secret: "s", issuer: nil).mint(
+            userID: "a\r\nb\u{0}\u{85}", roles: [], ttlSeconds: 60, now: now)
         #expect(try payload(bad)["user_id"] as? String == "a\r\nb\u{0}\u{85}")
-        #expect(JWTVerifier(secret: "s", issuer: nil, leewaySeconds: 0).verify(Substring(bad), now: Double(now)) == .failure(.claims))
+        #expect(
+            JWTVerifier(secret: "s", issuer: nil, leewaySeconds: 0).verify(Substring(bad), now: Double(now))
+                == .failure(.claims))
     }
 
     @Test func saturatesAHugeTTL() throws {

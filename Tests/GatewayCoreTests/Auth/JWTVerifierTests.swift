@@ -9,7 +9,8 @@ struct JWTVerifierTests {
     typealias F = JWTFixture
     let verifier = JWTVerifier(secret: F.secret, issuer: F.issuer, leewaySeconds: 0)
 
-    func verify(_ token: String, now: Double = F.now, with verifier: JWTVerifier? = nil) -> Result<Claims, AuthFailure> {
+    func verify(_ token: String, now: Double = F.now, with verifier: JWTVerifier? = nil) -> Result<Claims, AuthFailure>
+    {
         (verifier ?? self.verifier).verify(Substring(token), now: now)
     }
 
@@ -38,12 +39,14 @@ struct JWTVerifierTests {
     }
 
     @Test func acceptsDecimalAndExponentNumbers() throws {
-        let claims = try verify(F.token(payload: F.claims(exp: "1.7000036E9", iat: "169999900e1", nbf: "1699999999.5"))).get()
+        let claims = try verify(F.token(payload: F.claims(exp: "1.7000036E9", iat: "169999900e1", nbf: "1699999999.5")))
+            .get()
         #expect(claims.expiresAt == 1_700_003_600)
     }
 
     @Test func ignoresKeyReferencesAndTyp() throws {
-        let header = #"{"typ":"at+jwt","alg":"HS256","kid":"other","jku":"https://evil.example/jwks","jwk":{"kty":"oct","k":"AAAA"},"x5u":"https://evil.example/x"}"#
+        let header =
+            #"{"typ":"at+jwt","alg":"HS256","kid":"other","jku":"https://evil.example/jwks","jwk":{"kty":"oct","k":"AAAA"},"x5u":"https://evil.example/x"}"#
         _ = try verify(F.token(header: header, payload: F.claims())).get()
         let noTyp = #"{"alg":"HS256"}"#
         _ = try verify(F.token(header: noTyp, payload: F.claims())).get()
@@ -57,7 +60,10 @@ struct JWTVerifierTests {
         let escaped = try verify(F.token(payload: F.claims(userID: #""Jos\u00e9 \"Q\" \ud83d\ude00""#))).get()
         #expect(escaped.userID == "José \"Q\" \u{1F600}")
         let role = String(repeating: "r", count: 64)
-        #expect(try verify(F.token(payload: F.claims(roles: "[\"\(role)\",\"a.b_c:d-E9\"]"))).get().roles == [role, "a.b_c:d-E9"])
+        #expect(
+            try verify(F.token(payload: F.claims(roles: "[\"\(role)\",\"a.b_c:d-E9\"]"))).get().roles == [
+                role, "a.b_c:d-E9",
+            ])
     }
 
     @Test func acceptsATokenJustUnderTheSizeLimit() throws {
@@ -98,11 +104,14 @@ struct JWTVerifierTests {
     @Test func rejectsBadBase64() {
         let good = F.token(payload: F.claims())
         let parts = good.split(separator: ".").map(String.init)
-        let header = parts[0], payload = parts[1], signature = parts[2]
+        let header = parts[0]
+        let payload = parts[1]
+        let signature = parts[2]
         // Standard-alphabet characters, padding, white space, junk.
         #expect(failure(header + "=." + payload + "." + signature) == .malformed)
         #expect(failure(header + "." + payload + "." + signature + "=") == .malformed)
-        #expect(failure(header.replacingOccurrences(of: "J", with: "+") + "." + payload + "." + signature) == .malformed)
+        #expect(
+            failure(header.replacingOccurrences(of: "J", with: "+") + "." + payload + "." + signature) == .malformed)
         #expect(failure(header + "." + payload + "/." + signature) == .malformed)
         #expect(failure(" " + good) == .malformed)
         #expect(failure(good + " ") == .malformed)
@@ -138,7 +147,10 @@ struct JWTVerifierTests {
             (F.standardHeader, F.claims(extra: [#""x":"\x""#])),
             (F.standardHeader, F.claims(extra: [#""x":"\ud800""#])),
             (F.standardHeader, F.claims(extra: [#""x":1e999"#])),
-            (F.standardHeader, F.claims(extra: ["\"x\":" + String(repeating: "[", count: 40) + String(repeating: "]", count: 40)])),
+            (
+                F.standardHeader,
+                F.claims(extra: ["\"x\":" + String(repeating: "[", count: 40) + String(repeating: "]", count: 40)])
+            ),
             (F.standardHeader + " x", F.claims()),
         ]
         for (header, payload) in cases {
@@ -173,7 +185,8 @@ struct JWTVerifierTests {
         #expect(failure(input + "." + F.base64url(Array(mac))) == .algorithm)
         // HS512 MAC under an HS256 header: wrong length, wrong value.
         let input256 = F.base64url(F.standardHeader) + "." + F.base64url(F.claims())
-        let mac512 = HMAC<SHA512>.authenticationCode(for: Data(input256.utf8), using: SymmetricKey(data: Data(F.secret.utf8)))
+        let mac512 = HMAC<SHA512>.authenticationCode(
+            for: Data(input256.utf8), using: SymmetricKey(data: Data(F.secret.utf8)))
         #expect(failure(input256 + "." + F.base64url(Array(mac512))) == .signature)
     }
 
@@ -183,7 +196,10 @@ struct JWTVerifierTests {
         #expect(failure(F.token(payload: F.claims(), secret: "")) == .signature)
         // One flipped bit in the first signature byte.
         let parts = good.split(separator: ".").map(String.init)
-        var signature = Array(Data(base64Encoded: parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/") + "=")!)
+        var signature = Array(
+            Data(
+                base64Encoded: parts[2].replacingOccurrences(of: "-", with: "+").replacingOccurrences(
+                    of: "_", with: "/") + "=")!)
         signature[0] ^= 1
         #expect(failure(parts[0] + "." + parts[1] + "." + F.base64url(signature)) == .signature)
         // Truncated, empty, or over a different payload.
@@ -194,7 +210,9 @@ struct JWTVerifierTests {
     }
 
     @Test func rejectsCritInTheHeader() {
-        for header in [#"{"alg":"HS256","crit":["exp"],"exp":1}"#, #"{"alg":"HS256","crit":[]}"#, #"{"crit":null,"alg":"HS256"}"#] {
+        for header in [
+            #"{"alg":"HS256","crit":["exp"],"exp":1}"#, #"{"alg":"HS256","crit":[]}"#, #"{"crit":null,"alg":"HS256"}"#,
+        ] {
             #expect(failure(F.token(header: header, payload: F.claims())) == .claims, "\(header)")
         }
     }
@@ -293,11 +311,12 @@ struct JWTVerifierTests {
 
     // MARK: user_id
 
-    @Test(arguments: [
-        nil, #""""#, "42", "null", "true", #"["u"]"#, #"{"id":"u"}"#,
-        #""a\u0000b""#, #""\u001f""#, #""a\nb""#, #""a\r\nX-Admin: 1""#, #""tab\there""#,
-        #""del\u007f""#, #""nel\u0085""#, #""c1\u009f""#, #""c1\u0080""#,
-    ] as [String?])
+    @Test(
+        arguments: [
+            nil, #""""#, "42", "null", "true", #"["u"]"#, #"{"id":"u"}"#,
+            #""a\u0000b""#, #""\u001f""#, #""a\nb""#, #""a\r\nX-Admin: 1""#, #""tab\there""#,
+            #""del\u007f""#, #""nel\u0085""#, #""c1\u009f""#, #""c1\u0080""#,
+        ] as [String?])
     func rejectsBadUserIDs(_ userID: String?) {
         #expect(failure(payload: F.claims(userID: userID)) == .claims)
     }
@@ -324,9 +343,11 @@ struct JWTVerifierTests {
     }
 
     @Test func failureRawValuesAreMetricLabels() {
-        #expect(AuthFailure.allCases.map(\.rawValue) == [
-            "malformed", "algorithm", "signature", "expired", "not_yet_valid", "issuer", "claims", "too_large", "ambiguous",
-            "missing",
-        ])
+        #expect(
+            AuthFailure.allCases.map(\.rawValue) == [
+                "malformed", "algorithm", "signature", "expired", "not_yet_valid", "issuer", "claims", "too_large",
+                "ambiguous",
+                "missing",
+            ])
     }
 }

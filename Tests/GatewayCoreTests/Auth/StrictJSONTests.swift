@@ -9,12 +9,20 @@ struct StrictJSONTests {
     }
 
     @Test func parsesEveryKindOfValue() throws {
-        let value = try parse(#" { "a" : [1, -2.5e-1, 0, 1E+2, true, false, null, "x"], "b": {"c": {}} , "d": [] } "#).get()
-        #expect(value == .object([
-            JSONMember(key: "a", value: .array([.number(1), .number(-0.25), .number(0), .number(100), .bool(true), .bool(false), .null, .string("x")])),
-            JSONMember(key: "b", value: .object([JSONMember(key: "c", value: .object([]))])),
-            JSONMember(key: "d", value: .array([])),
-        ]))
+        let value = try parse(#" { "a" : [1, -2.5e-1, 0, 1E+2, true, false, null, "x"], "b": {"c": {}} , "d": [] } "#)
+            .get()
+        #expect(
+            value
+                == .object([
+                    JSONMember(
+                        key: "a",
+                        value: .array([
+                            .number(1), .number(-0.25), .number(0), .number(100), .bool(true), .bool(false), .null,
+                            .string("x"),
+                        ])),
+                    JSONMember(key: "b", value: .object([JSONMember(key: "c", value: .object([]))])),
+                    JSONMember(key: "d", value: .array([])),
+                ]))
         #expect(value["d"] == .array([]))
         #expect(value["missing"] == nil)
         #expect(try parse("-0").get() == .number(0))
@@ -41,7 +49,10 @@ struct StrictJSONTests {
     }
 
     @Test func rejectsInvalidUTF8() {
-        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22], [0x22, 0x5C, 0x6E, 0xC0, 0xAF, 0x22]] {
+        for bytes: [UInt8] in [
+            [0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xED, 0xA0, 0x80, 0x22],
+            [0x22, 0x5C, 0x6E, 0xC0, 0xAF, 0x22],
+        ] {
             #expect(StrictJSON.parse(bytes) == .failure(.syntax))
         }
     }
@@ -61,7 +72,9 @@ struct StrictJSONTests {
     @Test func capsNestingDepth() {
         let limit = StrictJSON.maxDepth
         #expect((try? parse(String(repeating: "[", count: limit) + String(repeating: "]", count: limit)).get()) != nil)
-        #expect(parse(String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1)) == .failure(.tooDeep))
+        #expect(
+            parse(String(repeating: "[", count: limit + 1) + String(repeating: "]", count: limit + 1))
+                == .failure(.tooDeep))
         let objects = String(repeating: #"{"a":"#, count: limit + 1) + "1" + String(repeating: "}", count: limit + 1)
         #expect(parse(objects) == .failure(.tooDeep))
         // Deep enough to overflow a stack without the cap.

@@ -22,7 +22,9 @@ struct TokenSourceTests {
     }
 
     @Test func bearerHeaderBeatsTheCookie() {
-        #expect(extract([("Cookie", "aegis_token=fromcookie"), ("Authorization", "Bearer fromheader")]) == .token("fromheader"))
+        #expect(
+            extract([("Cookie", "aegis_token=fromcookie"), ("Authorization", "Bearer fromheader")])
+                == .token("fromheader"))
         // The cookie is not consulted at all, even when it is ambiguous.
         #expect(extract([("Authorization", "Bearer h"), ("Cookie", "aegis_token=a; aegis_token=b")]) == .token("h"))
     }
@@ -40,7 +42,9 @@ struct TokenSourceTests {
     @Test func twoAuthorizationHeadersAreAmbiguous() {
         #expect(extract([("Authorization", "Bearer a"), ("Authorization", "Bearer a")]) == .ambiguous)
         #expect(extract([("Authorization", "Basic x"), ("authorization", "Bearer a")]) == .ambiguous)
-        #expect(extract([("Authorization", "Bearer a"), ("Cookie", "aegis_token=c"), ("Authorization", "Basic x")]) == .ambiguous)
+        #expect(
+            extract([("Authorization", "Bearer a"), ("Cookie", "aegis_token=c"), ("Authorization", "Basic x")])
+                == .ambiguous)
     }
 
     @Test func readsTheCookieAmongOthers() {

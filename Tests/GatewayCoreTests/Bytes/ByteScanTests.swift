@@ -38,7 +38,8 @@ import Testing
                 let expected = bytes.allSatisfy {
                     $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C && $0 != 0x7F && (allowHigh || $0 < 0x80)
                 }
-                #expect(bytes.withUnsafeBytes { ByteScan.isPlainText($0, allowHigh: allowHigh) } == expected, "\(bytes)")
+                #expect(
+                    bytes.withUnsafeBytes { ByteScan.isPlainText($0, allowHigh: allowHigh) } == expected, "\(bytes)")
             }
         }
     }

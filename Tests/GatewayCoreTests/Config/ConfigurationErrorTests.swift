@@ -57,8 +57,11 @@ import Testing
         Case(env: ["LOG_FORMAT": "xml"], variable: "LOG_FORMAT", shown: "xml"),
         Case(env: ["LOG_LEVEL": "loud"], variable: "LOG_LEVEL", shown: "loud"),
         Case(env: ["RATE_LIMIT_REDIS_URL": "cache:6379"], variable: "RATE_LIMIT_REDIS_URL", shown: "cache:6379"),
-        Case(env: ["RATE_LIMIT_REDIS_URL": "redis://cache:0"], variable: "RATE_LIMIT_REDIS_URL", shown: "redis://cache:0"),
-        Case(env: ["RATE_LIMIT_REDIS_URL": "rediss://cache"], variable: "RATE_LIMIT_REDIS_URL", shown: "rediss://cache"),
+        Case(
+            env: ["RATE_LIMIT_REDIS_URL": "redis://cache:0"], variable: "RATE_LIMIT_REDIS_URL", shown: "redis://cache:0"
+        ),
+        Case(
+            env: ["RATE_LIMIT_REDIS_URL": "rediss://cache"], variable: "RATE_LIMIT_REDIS_URL", shown: "rediss://cache"),
         // The password is masked in the line: the test's shared check refuses "hunter2-very-secret".
         Case(
             env: ["RATE_LIMIT_REDIS_URL": "redis://:hunter2-very-secret@cache:port"], variable: "RATE_LIMIT_REDIS_URL",
@@ -88,7 +91,9 @@ import Testing
     }
 
     @Test func redisURLAndSyncInterval() throws {
-        let c = try GatewayConfiguration(environment: ["RATE_LIMIT_REDIS_URL": "redis://:pw@cache:6380/2", "RATE_LIMIT_SYNC_MS": "10"])
+        let c = try GatewayConfiguration(environment: [
+            "RATE_LIMIT_REDIS_URL": "redis://:pw@cache:6380/2", "RATE_LIMIT_SYNC_MS": "10",
+        ])
         #expect(c.rateLimitRedis == RedisURL(host: "cache", port: 6380, password: "pw", database: 2))
         #expect(c.rateLimitSyncMilliseconds == 10)
         let defaults = try GatewayConfiguration(environment: ["RATE_LIMIT_REDIS_URL": ""])

@@ -46,7 +46,8 @@ struct ConfigurationFileTests {
 
     @Test("JSON is YAML")
     func json() throws {
-        let file = try ConfigurationFile.parse("""
+        let file = try ConfigurationFile.parse(
+            """
             {"services": {"billing": {"endpoints": ["http://billing:9000"]}},
              "routes": [{"path": "/api/v1/invoices*", "service": "billing", "rewrite": "/invoices*"}]}
             """)
@@ -57,7 +58,9 @@ struct ConfigurationFileTests {
     @Test("the built-in configuration printed and read back is the built-in table")
     func builtInRoundTrip() throws {
         var upstreams: [ServiceName: UpstreamURL] = [:]
-        for service in ServiceName.builtIn { upstreams[service] = UpstreamURL(host: "localhost", port: service.defaultPort) }
+        for service in ServiceName.builtIn {
+            upstreams[service] = UpstreamURL(host: "localhost", port: service.defaultPort)
+        }
         let file = try ConfigurationFile.parse(ConfigurationFile.renderBuiltIn(endpoints: upstreams.mapValues { [$0] }))
         let builtIn = aegisRoutes.filter { $0.service != nil }
         #expect(file.routes.count == builtIn.count)
@@ -82,37 +85,78 @@ struct ConfigurationFileTests {
     /// Each case of SPEC §14, and the shapes a file can be wrong in.
     static let refusals: [Refusal] = [
         Refusal(yaml: service + "routes: []\ncolour: blue\n", line: 5, says: "unknown key \"colour\""),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, colour: blue}\n", line: 5, says: "unknown key \"colour\""),
-        Refusal(yaml: "services:\n  kg:\n    endpoints: [\"http://kg\"]\n    weight: 2\nroutes: []\n", line: 4, says: "unknown key \"weight\""),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: billing, rewrite: /a}\n", line: 5, says: "unknown service \"billing\""),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, colour: blue}\n", line: 5,
+            says: "unknown key \"colour\""),
+        Refusal(
+            yaml: "services:\n  kg:\n    endpoints: [\"http://kg\"]\n    weight: 2\nroutes: []\n", line: 4,
+            says: "unknown key \"weight\""),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, service: billing, rewrite: /a}\n", line: 5,
+            says: "unknown service \"billing\""),
         Refusal(yaml: "services:\n  kg:\n    endpoints: []\nroutes: []\n", line: 3, says: "has no endpoints"),
         Refusal(yaml: "services:\n  kg: {}\nroutes: []\n", line: 2, says: "has no endpoints"),
-        Refusal(yaml: "services:\n  kg:\n    endpoints: [\"kg:8003\"]\nroutes: []\n", line: 3, says: "bad endpoint URL \"kg:8003\""),
-        Refusal(yaml: "services:\n  kg:\n    endpoints: [\"https://kg\"]\nroutes: []\n", line: 3, says: "bad endpoint URL"),
         Refusal(
-            yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a}\n  - {path: /a, service: kg, rewrite: /b, methods: [GET]}\n",
+            yaml: "services:\n  kg:\n    endpoints: [\"kg:8003\"]\nroutes: []\n", line: 3,
+            says: "bad endpoint URL \"kg:8003\""),
+        Refusal(
+            yaml: "services:\n  kg:\n    endpoints: [\"https://kg\"]\nroutes: []\n", line: 3, says: "bad endpoint URL"),
+        Refusal(
+            yaml: service
+                + "routes:\n  - {path: /a, service: kg, rewrite: /a}\n  - {path: /a, service: kg, rewrite: /b, methods: [GET]}\n",
             line: 6, says: "overlapping methods"),
         Refusal(
-            yaml: service + "routes:\n  - {path: /a, methods: [GET, POST], service: kg, rewrite: /a}\n  - {path: /a, methods: [POST], service: kg, rewrite: /b}\n",
+            yaml: service
+                + "routes:\n  - {path: /a, methods: [GET, POST], service: kg, rewrite: /a}\n  - {path: /a, methods: [POST], service: kg, rewrite: /b}\n",
             line: 6, says: "overlapping methods"),
-        Refusal(yaml: service + "routes:\n  - {path: /a*, service: kg, rewrite: /a}\n", line: 5, says: "a wildcard path needs a wildcard rewrite"),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a/*}\n", line: 5, says: "a wildcard rewrite needs a wildcard path"),
-        Refusal(yaml: service + "routes:\n  - {path: \"/a/{id}\", service: kg, rewrite: \"/b/{other}\"}\n", line: 5, says: "uses {other}, which the path lacks"),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, public: true, roles: [admin]}\n", line: 5, says: "public and roles exclude each other"),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, roles: [\"bad role\"]}\n", line: 5, says: "role \"bad role\""),
-        Refusal(yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, roles: [\"\(String(repeating: "r", count: 65))\"]}\n", line: 5, says: "is not 1-64"),
-        Refusal(yaml: service + "routes:\n  - {path: a/b, service: kg, rewrite: /a}\n", line: 5, says: "path must start with /"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a*, service: kg, rewrite: /a}\n", line: 5,
+            says: "a wildcard path needs a wildcard rewrite"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a/*}\n", line: 5,
+            says: "a wildcard rewrite needs a wildcard path"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: \"/a/{id}\", service: kg, rewrite: \"/b/{other}\"}\n", line: 5,
+            says: "uses {other}, which the path lacks"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, public: true, roles: [admin]}\n",
+            line: 5, says: "public and roles exclude each other"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, service: kg, rewrite: /a, roles: [\"bad role\"]}\n", line: 5,
+            says: "role \"bad role\""),
+        Refusal(
+            yaml: service
+                + "routes:\n  - {path: /a, service: kg, rewrite: /a, roles: [\"\(String(repeating: "r", count: 65))\"]}\n",
+            line: 5, says: "is not 1-64"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: a/b, service: kg, rewrite: /a}\n", line: 5,
+            says: "path must start with /"),
         // Beyond the SPEC's list: shapes and values the matcher could not honour.
         Refusal(yaml: service + "routes:\n  - {path: /a, service: kg}\n", line: 5, says: "missing rewrite"),
-        Refusal(yaml: service + "routes:\n  - {path: \"/a*/b\", service: kg, rewrite: \"/a*/b\"}\n", line: 5, says: "* may only end a path"),
-        Refusal(yaml: service + "routes:\n  - {path: \"/a/{id}/*\", service: kg, rewrite: \"/a/*\"}\n", line: 5, says: "not both"),
-        Refusal(yaml: service + "routes:\n  - {path: \"/a/x{id}\", service: kg, rewrite: /a}\n", line: 5, says: "whole segment"),
-        Refusal(yaml: service + "routes:\n  - {path: /a b, service: kg, rewrite: /a}\n", line: 5, says: "without spaces"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: \"/a*/b\", service: kg, rewrite: \"/a*/b\"}\n", line: 5,
+            says: "* may only end a path"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: \"/a/{id}/*\", service: kg, rewrite: \"/a/*\"}\n", line: 5,
+            says: "not both"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: \"/a/x{id}\", service: kg, rewrite: /a}\n", line: 5,
+            says: "whole segment"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a b, service: kg, rewrite: /a}\n", line: 5, says: "without spaces"),
         Refusal(yaml: service + "routes:\n  - {path: /health, service: kg, rewrite: /h}\n", line: 5, says: "reserved"),
-        Refusal(yaml: service + "routes:\n  - {path: /a, methods: [get], service: kg, rewrite: /a}\n", line: 5, says: "method \"get\""),
-        Refusal(yaml: service + "routes:\n  - {path: /a, methods: [], service: kg, rewrite: /a}\n", line: 5, says: "non-empty list"),
-        Refusal(yaml: service + "routes:\n  - {path: /a, public: maybe, service: kg, rewrite: /a}\n", line: 5, says: "public must be true or false"),
-        Refusal(yaml: "services:\n  Knowledge Graph:\n    endpoints: [\"http://kg\"]\nroutes: []\n", line: 2, says: "service name"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, methods: [get], service: kg, rewrite: /a}\n", line: 5,
+            says: "method \"get\""),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, methods: [], service: kg, rewrite: /a}\n", line: 5,
+            says: "non-empty list"),
+        Refusal(
+            yaml: service + "routes:\n  - {path: /a, public: maybe, service: kg, rewrite: /a}\n", line: 5,
+            says: "public must be true or false"),
+        Refusal(
+            yaml: "services:\n  Knowledge Graph:\n    endpoints: [\"http://kg\"]\nroutes: []\n", line: 2,
+            says: "service name"),
         Refusal(yaml: service + "routes:\n  path: /a\n", line: 5, says: "expected a list of routes"),
         Refusal(yaml: service, line: 1, says: "missing routes"),
         Refusal(yaml: "", line: nil, says: "empty"),

@@ -1,5 +1,5 @@
-import GatewayCore
 import Foundation
+import GatewayCore
 import Testing
 
 /// SPEC §2 at process level: the built binary exits 2 with one stderr line naming the

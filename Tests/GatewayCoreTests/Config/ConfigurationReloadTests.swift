@@ -21,7 +21,9 @@ struct ConfigurationReloadTests {
                     return .json(#"{"upstream":"\#(name)"}"#, headers: [("X-Upstream", name), ("X-Path", request.uri)])
                 }
             }
-            return Upstreams(a: try await TestUpstream.start(handler: handler("a")), b: try await TestUpstream.start(handler: handler("b")))
+            return Upstreams(
+                a: try await TestUpstream.start(handler: handler("a")),
+                b: try await TestUpstream.start(handler: handler("b")))
         }
 
         func shutdown() async {
@@ -58,7 +60,9 @@ struct ConfigurationReloadTests {
         }
     }
 
-    static func start(_ upstreams: Upstreams, path: String, version: Int = 0) async throws -> (TestGateway, ConfigurationReloader) {
+    static func start(_ upstreams: Upstreams, path: String, version: Int = 0) async throws -> (
+        TestGateway, ConfigurationReloader
+    ) {
         try file(version: version, upstreams).write(toFile: path, atomically: false, encoding: .utf8)
         let loaded = try ConfigurationFile.load(path: path)
         let gateway = try await TestGateway.start(upstream: nil, withMetrics: true) {
@@ -84,7 +88,9 @@ struct ConfigurationReloadTests {
         func applied(_ n: Int) { state.withLockedValue { $0.applied = n } }
     }
 
-    @Test("100 rewrites under keep-alive requests and SSE streams: no request fails, each is routed by a configuration current while it ran")
+    @Test(
+        "100 rewrites under keep-alive requests and SSE streams: no request fails, each is routed by a configuration current while it ran"
+    )
     func hundredRewrites() async throws {
         let upstreams = try await Upstreams.start()
         let path = Self.temporaryPath()
@@ -96,7 +102,8 @@ struct ConfigurationReloadTests {
         let streams = (0..<3).map { _ in
             Task { () throws -> Int in
                 let client = try await RawHTTPClient.connect(port: gateway.port)
-                try await client.send("GET /api/v1/events HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+                try await client.send(
+                    "GET /api/v1/events HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
                 let head = try await client.readHead()
                 guard head.status == 200 else { return -head.status }
                 let events = try await client.readAllEvents()
@@ -147,8 +154,11 @@ struct ConfigurationReloadTests {
             if n % 20 == 0 {
                 // Routes come and go with their version.
                 let current = versions.applied
-                #expect(try await gateway.fetch("GET", "/api/v1/extra\(current)", headers: [CoreProxy.auth]).status == 200)
-                #expect(try await gateway.fetch("GET", "/api/v1/extra\(current - 1)", headers: [CoreProxy.auth]).status == 404)
+                #expect(
+                    try await gateway.fetch("GET", "/api/v1/extra\(current)", headers: [CoreProxy.auth]).status == 200)
+                #expect(
+                    try await gateway.fetch("GET", "/api/v1/extra\(current - 1)", headers: [CoreProxy.auth]).status
+                        == 404)
             }
         }
         stop.withLockedValue { $0 = true }
@@ -164,7 +174,9 @@ struct ConfigurationReloadTests {
         #expect(metrics.value(ConfigurationReloader.reloads, ["result": "ok"]) == Double(valid))
         #expect(metrics.value(ConfigurationReloader.reloads, ["result": "error"]) == Double(invalid))
         let last = try ConfigurationFile.parse(Self.file(version: 100, upstreams))
-        #expect(metrics.samples(ConfigurationReloader.info).map { $0.labels["sha256"] } == [last.sha256Prefix], "\(metrics.text)")
+        #expect(
+            metrics.samples(ConfigurationReloader.info).map { $0.labels["sha256"] } == [last.sha256Prefix],
+            "\(metrics.text)")
         reloader.stop()
         await gateway.shutdown()
         await upstreams.shutdown()
@@ -179,7 +191,8 @@ struct ConfigurationReloadTests {
         // One client connection: one event loop, whose pool keeps one upstream connection.
         let client = try await RawHTTPClient.connect(port: gateway.port)
         func get() async throws -> RawHTTPResponse {
-            try await client.send("GET /api/v1/stable/x HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+            try await client.send(
+                "GET /api/v1/stable/x HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
             return try await client.readResponse()
         }
         for _ in 0..<5 { #expect(try await get().status == 200) }
@@ -205,7 +218,8 @@ struct ConfigurationReloadTests {
         let client = try await RawHTTPClient.connect(port: gateway.port)
         for _ in 0..<1000 { reloader.requestReload(reason: "SIGHUP") }
         for _ in 0..<20 {
-            try await client.send("GET /api/v1/stable/x HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+            try await client.send(
+                "GET /api/v1/stable/x HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
             let response = try await client.readResponse()
             #expect(response.status == 200)
             #expect(["/v0/stable/x", "/v1/stable/x"].contains(response.header("X-Path") ?? ""))

@@ -84,7 +84,8 @@ struct DevStackAuthTests {
             let port = stack.port(of: .auth)
             let get = try await RawHTTPClient.fetch(port: port, "GET", "/auth/token")
             #expect(try get.jsonObject()["service"] as? String == "auth")
-            let refresh = try await RawHTTPClient.fetch(port: port, "POST", "/auth/refresh", body: Array(Self.login.utf8))
+            let refresh = try await RawHTTPClient.fetch(
+                port: port, "POST", "/auth/refresh", body: Array(Self.login.utf8))
             #expect(try refresh.jsonObject()["path"] as? String == "/auth/refresh")
         }
     }

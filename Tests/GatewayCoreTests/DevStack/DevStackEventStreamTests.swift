@@ -39,14 +39,16 @@ struct DevStackEventStreamTests {
         try await withDevStack { stack in
             let memory = try await RawHTTPClient.fetch(port: stack.port(of: .memory), "GET", "/conversations/c1/stream")
             #expect(memory.header("Content-Type") == "application/json")
-            let plain = try await RawHTTPClient.fetch(port: stack.port(of: .orchestration), "GET", "/conversations/c1/streams")
+            let plain = try await RawHTTPClient.fetch(
+                port: stack.port(of: .orchestration), "GET", "/conversations/c1/streams")
             #expect(try plain.jsonObject()["path"] as? String == "/conversations/c1/streams")
         }
     }
 
     @Test("shutdown ends an open stream")
     func shutdownClosesStreams() async throws {
-        let configuration = DevStackConfiguration(jwtSecret: devStackTestSecret, jwtIssuer: nil, sseInterval: .seconds(30))
+        let configuration = DevStackConfiguration(
+            jwtSecret: devStackTestSecret, jwtIssuer: nil, sseInterval: .seconds(30))
         let stack = try await DevStack.start(configuration, group: MultiThreadedEventLoopGroup.singleton)
         let port = stack.port(of: .orchestration)
         let client = try await RawHTTPClient.connect(port: port)

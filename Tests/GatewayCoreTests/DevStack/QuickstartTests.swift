@@ -11,14 +11,17 @@ struct QuickstartTests {
         #expect(text.contains("curl -s -X POST http://127.0.0.1:8000/api/v1/auth/token"))
         #expect(text.contains(#"-d '{"email":"admin@aegis.local","password":"aegis-dev-admin"}'"#))
         #expect(text.contains(#"curl -s http://127.0.0.1:8000/api/v1/conversations -H "Authorization: Bearer $TOKEN""#))
-        #expect(text.contains(#"curl -N http://127.0.0.1:8000/api/v1/agents/a1/stream/c1 -H "Authorization: Bearer $TOKEN""#))
+        #expect(
+            text.contains(
+                #"curl -N http://127.0.0.1:8000/api/v1/agents/a1/stream/c1 -H "Authorization: Bearer $TOKEN""#))
         #expect(!text.contains("8000//"))
     }
 
     @Test("the TOKEN line works when pasted into bash")
     func captureLineRunsInBash() throws {
         let capture = try #require(text.split(separator: "\n").first { $0.hasPrefix("TOKEN=") }.map(String.init))
-        let loginLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("curl -s -X POST") }.map(String.init))
+        let loginLine = try #require(
+            text.split(separator: "\n").first { $0.hasPrefix("curl -s -X POST") }.map(String.init))
         #expect(capture.contains(loginLine))
         // Replace the network call with a canned response of the same shape.
         let canned = #"printf '%s' '{"access_token":"aaa.bbb-_.ccc","token_type":"Bearer","expires_in":86400}'"#

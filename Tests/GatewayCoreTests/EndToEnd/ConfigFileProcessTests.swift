@@ -36,19 +36,24 @@ struct ConfigFileProcessTests {
     @Test("validate and start-up refuse a bad file with a line per problem, exit 2")
     func refused() async throws {
         try GatewayProcess.requireFreshBinary()
-        let path = try Self.temporary(Self.billing.replacingOccurrences(of: "service: billing", with: "service: nope") + "\nextra: 1\n")
+        let path = try Self.temporary(
+            Self.billing.replacingOccurrences(of: "service: billing", with: "service: nope") + "\nextra: 1\n")
         let validated = try await GatewayProcess.launch(["validate", path], environment: [:]).waitForExit()
         #expect(validated.exitStatus == 2)
         let lines = validated.stderrText.split(separator: "\n")
         #expect(lines.count == 2, "\(validated.stderrText)")
         #expect(lines.allSatisfy { $0.hasPrefix("aegis-gateway: \(path): line ") }, "\(validated.stderrText)")
-        let started = try await ConfigurationProcessTests.run(env: ["CONFIG_FILE": path, "API_GATEWAY_PORT": "1", "METRICS_PORT": "0"])
+        let started = try await ConfigurationProcessTests.run(env: [
+            "CONFIG_FILE": path, "API_GATEWAY_PORT": "1", "METRICS_PORT": "0",
+        ])
         #expect(started.status == 2)
         #expect(started.stderr == validated.stderrText)
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    @Test("CONFIG_FILE replaces the built-in routes; *_URL is ignored with a warning; SIGHUP reloads, a storm of them too")
+    @Test(
+        "CONFIG_FILE replaces the built-in routes; *_URL is ignored with a warning; SIGHUP reloads, a storm of them too"
+    )
     func startAndReload() async throws {
         let path = try Self.temporary(Self.billing)
         let port = try await TestPorts.unused()
@@ -63,7 +68,9 @@ struct ConfigFileProcessTests {
         try await GatewayProcess.awaitAccepting(port: port)
         // The file's route: public, upstream down, so 502 proves it was routed.
         #expect(try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/invoices/1").status == 502)
-        #expect(try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/conversations").status == 401, "a built-in route answered")
+        #expect(
+            try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/conversations").status == 401,
+            "a built-in route answered")
         try (Self.billing + "\n  - {path: \"/api/v1/receipts*\", service: billing, rewrite: \"/r*\", public: true}\n")
             .write(toFile: path, atomically: false, encoding: .utf8)
         process.signal(SIGHUP)
@@ -81,7 +88,9 @@ struct ConfigFileProcessTests {
         process.signal(SIGTERM)
         let output = try await process.waitForExit()
         #expect(output.exitStatus == 0, "SIGHUP must not end the gateway: \(output.stderrText)")
-        #expect(output.stderrText.contains("ORCHESTRATION_URL"), "no warning about the ignored variable: \(output.stderrText)")
+        #expect(
+            output.stderrText.contains("ORCHESTRATION_URL"),
+            "no warning about the ignored variable: \(output.stderrText)")
         #expect(output.stderrText.contains("configuration reloaded"))
         try? FileManager.default.removeItem(atPath: path)
     }

@@ -47,7 +47,8 @@ struct DevProcessTests {
         // An SSE stream: read the first two events, then hang up.
         let client = try await RawHTTPClient.connect(port: port)
         try await client.send(
-            RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [("Authorization", "Bearer \(token)")]))
+            RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [("Authorization", "Bearer \(token)")])
+        )
         let head = try await client.readHead()
         #expect(head.status == 200)
         #expect(head.header("Content-Type") == "text/event-stream")
@@ -59,9 +60,12 @@ struct DevProcessTests {
         let scrape = try await RawHTTPClient.fetch(port: metricsPort, "GET", "/metrics")
         #expect(scrape.status == 200)
         let metrics = try PrometheusExposition(scrape.bodyString)
-        #expect(metrics.value("aegis_requests_total", [
-            "route": "/api/v1/auth/token", "service": "auth", "method": "POST", "status": "200",
-        ]) == 1, "\(metrics.text)")
+        #expect(
+            metrics.value(
+                "aegis_requests_total",
+                [
+                    "route": "/api/v1/auth/token", "service": "auth", "method": "POST", "status": "200",
+                ]) == 1, "\(metrics.text)")
 
         process.signal(SIGTERM)
         let output = try await process.waitForExit()
@@ -83,7 +87,8 @@ struct DevProcessTests {
 
     @Test(
         "dev mode does not listen on a non-loopback address",
-        .enabled(if: LocalAddresses.firstNonLoopbackIPv4() != nil,
+        .enabled(
+            if: LocalAddresses.firstNonLoopbackIPv4() != nil,
             "needs the built binary and a non-loopback IPv4 address"))
     func loopbackOnly() async throws {
         let other = try #require(LocalAddresses.firstNonLoopbackIPv4())
@@ -103,10 +108,13 @@ struct DevProcessTests {
 
     @Test(
         "the README quickstart is what dev mode prints",
-        .enabled(if: FileManager.default.fileExists(atPath: GatewayProcess.packageRoot.appendingPathComponent("README.md").path),
+        .enabled(
+            if: FileManager.default.fileExists(
+                atPath: GatewayProcess.packageRoot.appendingPathComponent("README.md").path),
             "README.md not written yet"))
     func readmeMatches() throws {
-        let readme = try String(contentsOf: GatewayProcess.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let readme = try String(
+            contentsOf: GatewayProcess.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
         let candidates = ["http://127.0.0.1:8000", "http://localhost:8000"].map {
             GatewayProcess.commandLines(quickstart(gatewayBaseURL: $0))
         }
@@ -125,7 +133,9 @@ enum LocalAddresses {
         var cursor: UnsafeMutablePointer<ifaddrs>? = first
         while let entry = cursor {
             defer { cursor = entry.pointee.ifa_next }
-            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else {
+                continue
+            }
             var inet = address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee }
             var buffer = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
             guard inet_ntop(AF_INET, &inet.sin_addr, &buffer, socklen_t(INET_ADDRSTRLEN)) != nil else { continue }

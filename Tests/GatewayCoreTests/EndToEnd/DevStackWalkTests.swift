@@ -38,7 +38,8 @@ struct DevStackWalkTests {
         }
     }
 
-    @Test("with the bearer token, one route of every service reaches its stand-in with the identity",
+    @Test(
+        "with the bearer token, one route of every service reaches its stand-in with the identity",
         arguments: ServiceCall.everyService)
     func everyServiceWithBearer(call: ServiceCall) async throws {
         try await DevWalk.run { walk in
@@ -47,7 +48,8 @@ struct DevStackWalkTests {
         }
     }
 
-    @Test("with the aegis_token cookie instead, every service is reached the same way",
+    @Test(
+        "with the aegis_token cookie instead, every service is reached the same way",
         arguments: ServiceCall.everyService)
     func everyServiceWithCookie(call: ServiceCall) async throws {
         try await DevWalk.run { walk in
@@ -70,7 +72,8 @@ struct DevStackWalkTests {
         }
     }
 
-    @Test("without credentials every one of those routes is 401 and nothing is forwarded",
+    @Test(
+        "without credentials every one of those routes is 401 and nothing is forwarded",
         arguments: ServiceCall.everyService)
     func anonymous(call: ServiceCall) async throws {
         try await DevWalk.run { walk in
@@ -90,7 +93,8 @@ struct DevStackWalkTests {
     func eventStream(credential: String, path: String) async throws {
         try await DevWalk.run { walk in
             let (token, _) = try await walk.login()
-            let header = credential == "bearer" ? ("Authorization", "Bearer \(token)") : ("Cookie", "aegis_token=\(token)")
+            let header =
+                credential == "bearer" ? ("Authorization", "Bearer \(token)") : ("Cookie", "aegis_token=\(token)")
             let client = try await RawHTTPClient.connect(port: walk.gateway.port)
             try await client.send(
                 RawHTTPClient.request("GET", path, headers: [header, ("Accept", "text/event-stream")]))
@@ -116,11 +120,15 @@ struct DevStackWalkTests {
                 try await Self.check(call, walk: walk, credentials: ("Authorization", "Bearer \(token)"))
             }
             let metrics = try await walk.gateway.scrapeMetrics()
-            let reached = Set(metrics.samples("aegis_requests_total", ["status": "200"]).compactMap { $0.labels["service"] })
+            let reached = Set(
+                metrics.samples("aegis_requests_total", ["status": "200"]).compactMap { $0.labels["service"] })
             #expect(reached == Set(ServiceCall.everyService.map(\.service.rawValue)), "\(metrics.text)")
-            #expect(metrics.value("aegis_requests_total", [
-                "route": "/api/v1/admin/*", "service": "knowledge_graph", "method": "GET", "status": "200",
-            ]) == 1, "\(metrics.text)")
+            #expect(
+                metrics.value(
+                    "aegis_requests_total",
+                    [
+                        "route": "/api/v1/admin/*", "service": "knowledge_graph", "method": "GET", "status": "200",
+                    ]) == 1, "\(metrics.text)")
             #expect(!metrics.text.contains(DevCredentials.userID))
             #expect(!metrics.text.contains("/api/v1/entities/7"))
             let lines = await walk.gateway.flushedAccessLines()

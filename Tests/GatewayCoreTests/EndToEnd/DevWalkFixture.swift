@@ -68,18 +68,26 @@ struct ServiceCall: Sendable, CustomTestStringConvertible {
     /// A route of every service the public API reaches. MEMORY has no public route (SPEC §2),
     /// so it is not reachable through the gateway at all.
     static let everyService: [ServiceCall] = [
-        ServiceCall(method: "GET", target: "/api/v1/conversations/42?limit=5", service: .orchestration,
+        ServiceCall(
+            method: "GET", target: "/api/v1/conversations/42?limit=5", service: .orchestration,
             internalPath: "/conversations/42", internalQuery: "limit=5"),
-        ServiceCall(method: "POST", target: "/api/v1/agents/a7/execute", service: .orchestration, internalPath: "/execute"),
-        ServiceCall(method: "GET", target: "/api/v1/entities/7", service: .knowledgeGraph, internalPath: "/managed-entities/7"),
-        ServiceCall(method: "GET", target: "/api/v1/admin/reindex", service: .knowledgeGraph, internalPath: "/admin/reindex"),
-        ServiceCall(method: "PUT", target: "/api/v1/detection-rules/3", service: .knowledgeGraph,
+        ServiceCall(
+            method: "POST", target: "/api/v1/agents/a7/execute", service: .orchestration, internalPath: "/execute"),
+        ServiceCall(
+            method: "GET", target: "/api/v1/entities/7", service: .knowledgeGraph, internalPath: "/managed-entities/7"),
+        ServiceCall(
+            method: "GET", target: "/api/v1/admin/reindex", service: .knowledgeGraph, internalPath: "/admin/reindex"),
+        ServiceCall(
+            method: "PUT", target: "/api/v1/detection-rules/3", service: .knowledgeGraph,
             internalPath: "/event-detection-rules/3"),
         ServiceCall(method: "PATCH", target: "/api/v1/approvals/3", service: .approval, internalPath: "/approvals/3"),
-        ServiceCall(method: "POST", target: "/api/v1/ingest/csv", service: .ingestion, internalPath: "/ingest/operator/csv"),
-        ServiceCall(method: "GET", target: "/api/v1/compliance/assessments", service: .compliance,
+        ServiceCall(
+            method: "POST", target: "/api/v1/ingest/csv", service: .ingestion, internalPath: "/ingest/operator/csv"),
+        ServiceCall(
+            method: "GET", target: "/api/v1/compliance/assessments", service: .compliance,
             internalPath: "/compliance/assessments"),
-        ServiceCall(method: "DELETE", target: "/api/v1/flare-events/9", service: .flaring, internalPath: "/flare-events/9"),
+        ServiceCall(
+            method: "DELETE", target: "/api/v1/flare-events/9", service: .flaring, internalPath: "/flare-events/9"),
         ServiceCall(method: "POST", target: "/api/v1/auth/refresh", service: .auth, internalPath: "/auth/refresh"),
     ]
 }

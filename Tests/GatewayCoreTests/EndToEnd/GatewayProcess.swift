@@ -15,7 +15,9 @@ final class GatewayProcess: Sendable {
     /// its own), else the default debug build's.
     static let binary: URL = {
         let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        for directory in [testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent()] {
+        for directory in [
+            testBinary.deletingLastPathComponent(), testBinary.deletingLastPathComponent().deletingLastPathComponent(),
+        ] {
             let candidate = directory.appendingPathComponent("aegis-gateway")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
         }
@@ -32,8 +34,10 @@ final class GatewayProcess: Sendable {
         }
         // A build that found nothing to relink (a file touched, not changed) still rewrites the
         // executable target's output map: the binary is as new as that build.
-        let outputMap = binary.deletingLastPathComponent().appendingPathComponent("AegisGateway.build/output-file-map.json")
-        if let mapped = try? files.attributesOfItem(atPath: outputMap.path)[.modificationDate] as? Date, mapped > built {
+        let outputMap = binary.deletingLastPathComponent().appendingPathComponent(
+            "AegisGateway.build/output-file-map.json")
+        if let mapped = try? files.attributesOfItem(atPath: outputMap.path)[.modificationDate] as? Date, mapped > built
+        {
             built = mapped
         }
         let sources = packageRoot.appendingPathComponent("Sources")
@@ -78,14 +82,17 @@ final class GatewayProcess: Sendable {
     var pid: Int32 { process.processIdentifier }
 
     /// - Parameter readStdout: false leaves stdout a pipe nobody reads (it fills and blocks writers).
-    static func launch(_ arguments: [String], environment: [String: String], readStdout: Bool = true) throws -> GatewayProcess {
+    static func launch(_ arguments: [String], environment: [String: String], readStdout: Bool = true) throws
+        -> GatewayProcess
+    {
         try requireFreshBinary()
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Only what the test sets: nothing from the developer's shell may change the gateway.
-        for key in env.keys where key.hasSuffix("_URL") || key.hasPrefix("JWT_") || key.hasPrefix("LOG_")
+        for key in env.keys
+        where key.hasSuffix("_URL") || key.hasPrefix("JWT_") || key.hasPrefix("LOG_")
             || key.hasPrefix("API_GATEWAY_") || key.hasPrefix("METRICS_") || key.hasPrefix("RATE_LIMIT")
         {
             env[key] = nil
@@ -128,8 +135,10 @@ final class GatewayProcess: Sendable {
             return nil
         }
         let current = output.value
-        try #require(current.stdoutText.contains(text),
-            "exited (\(current.exitStatus.map(String.init) ?? "?")) before printing \(text)\nstdout: \(current.stdoutText)\nstderr: \(current.stderrText)")
+        try #require(
+            current.stdoutText.contains(text),
+            "exited (\(current.exitStatus.map(String.init) ?? "?")) before printing \(text)\nstdout: \(current.stdoutText)\nstderr: \(current.stderrText)"
+        )
     }
 
     func signal(_ signal: Int32) {

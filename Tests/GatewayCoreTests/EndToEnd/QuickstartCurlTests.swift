@@ -6,10 +6,12 @@ import Testing
 /// The printed quickstart, pasted into bash as a new user would, against the dev walk gateway.
 @Suite("End to end: quickstart commands with curl")
 struct QuickstartCurlTests {
-    static let hasCurl = FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
+    static let hasCurl =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/curl")
         && FileManager.default.isExecutableFile(atPath: "/bin/bash")
 
-    @Test("TOKEN capture, the authorised call and the SSE stream all work as printed",
+    @Test(
+        "TOKEN capture, the authorised call and the SSE stream all work as printed",
         .enabled(if: hasCurl, "needs /usr/bin/curl and /bin/bash"))
     func pasteIntoBash() async throws {
         try await DevWalk.run(withMetrics: true) { walk in
@@ -19,7 +21,8 @@ struct QuickstartCurlTests {
             let call = try #require(lines.first { $0.hasPrefix("curl -s http") })
             let stream = try #require(lines.first { $0.hasPrefix("curl -N ") })
             let script = [
-                "set -e", capture, #"test -n "$TOKEN""#, "echo", call, "echo", "echo ---", "curl -sS --max-time 20"
+                "set -e", capture, #"test -n "$TOKEN""#, "echo", call, "echo", "echo ---",
+                "curl -sS --max-time 20"
                     + stream.dropFirst("curl".count),
             ].joined(separator: "\n")
             let (status, output) = try await Self.bash(script)
@@ -37,13 +40,19 @@ struct QuickstartCurlTests {
             for n in 1...5 { #expect(parts[1].contains("id: \(n)\n"), "\(parts[1])") }
 
             let metrics = try await walk.gateway.scrapeMetrics()
-            #expect(metrics.value("aegis_requests_total", [
-                "route": "/api/v1/auth/token", "service": "auth", "method": "POST", "status": "200",
-            ]) == 1, "\(metrics.text)")
-            #expect(metrics.value("aegis_requests_total", [
-                "route": "/api/v1/agents/{id}/stream/{conv_id}", "service": "orchestration", "method": "GET",
-                "status": "200",
-            ]) == 1, "\(metrics.text)")
+            #expect(
+                metrics.value(
+                    "aegis_requests_total",
+                    [
+                        "route": "/api/v1/auth/token", "service": "auth", "method": "POST", "status": "200",
+                    ]) == 1, "\(metrics.text)")
+            #expect(
+                metrics.value(
+                    "aegis_requests_total",
+                    [
+                        "route": "/api/v1/agents/{id}/stream/{conv_id}", "service": "orchestration", "method": "GET",
+                        "status": "200",
+                    ]) == 1, "\(metrics.text)")
             #expect(metrics.value("aegis_open_streams") == 0)
         }
     }

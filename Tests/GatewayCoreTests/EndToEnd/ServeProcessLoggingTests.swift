@@ -9,8 +9,11 @@ struct ServeProcessLoggingTests {
     private static func run(_ environment: [String: String]) async throws -> (GatewayProcess.Output, String) {
         let port = try await TestPorts.unused()
         let process = try GatewayProcess.launch(
-            ["serve"], environment: environment.merging(["API_GATEWAY_PORT": String(port), "METRICS_PORT": "0",
-                                                          "API_GATEWAY_HOST": "127.0.0.1"]) { $1 })
+            ["serve"],
+            environment: environment.merging([
+                "API_GATEWAY_PORT": String(port), "METRICS_PORT": "0",
+                "API_GATEWAY_HOST": "127.0.0.1",
+            ]) { $1 })
         defer { process.killIfRunning() }
         try await GatewayProcess.awaitAccepting(port: port)
         let response = try await RawHTTPClient.fetch(
@@ -32,7 +35,10 @@ struct ServeProcessLoggingTests {
         #expect(line["status"] as? Int == 200)
         #expect(line["route"] as? String == "/health")
         // Operational logs go to stderr, not into the access stream.
-        #expect(output.stdoutText.split(separator: "\n").allSatisfy { (try? accessLogObject(String($0)))?["msg"] as? String == "access" })
+        #expect(
+            output.stdoutText.split(separator: "\n").allSatisfy {
+                (try? accessLogObject(String($0)))?["msg"] as? String == "access"
+            })
     }
 
     @Test("LOG_LEVEL=warning turns the access log off")

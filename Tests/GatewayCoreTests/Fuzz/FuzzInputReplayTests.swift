@@ -17,7 +17,8 @@ import Testing
             let directory = fuzzFolder.appendingPathComponent(folder).appendingPathComponent(target)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
             for name in names.sorted() {
-                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path) else { continue }
+                guard let data = FileManager.default.contents(atPath: directory.appendingPathComponent(name).path)
+                else { continue }
                 found.append(("\(folder)/\(target)/\(name)", Array(data.dropFirst(flagsByte ? 1 : 0))))
             }
         }

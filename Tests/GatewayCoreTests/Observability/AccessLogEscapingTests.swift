@@ -65,7 +65,8 @@ struct AccessLogEscapingTests {
         let gateway = try await TestGateway.start(upstream: upstream.url)
         let user = #"evil","status":999,"x":"\ü"#
         let token = TestTokens.valid(userID: user, secret: TestGateway.secret)
-        let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [("Authorization", "Bearer " + token)])
+        let response = try await gateway.fetch(
+            "GET", "/api/v1/conversations", headers: [("Authorization", "Bearer " + token)])
         #expect(response.status == 200)
         let lines = await gateway.flushedAccessLines()
         try #require(lines.count == 1)
@@ -93,7 +94,8 @@ struct AccessLogEscapingTests {
         try await upstream.shutdown()
     }
 
-    @Test("refused long paths (400, 414) are logged cut to 1 KiB too", arguments: [(2000, "%00", 400), (9000, "", 414)])
+    @Test(
+        "refused long paths (400, 414) are logged cut to 1 KiB too", arguments: [(2000, "%00", 400), (9000, "", 414)])
     func refusedLongPath(length: Int, suffix: String, status: Int) async throws {
         let gateway = try await TestGateway.start(upstream: nil)
         let path = "/api/v1/conversations/" + String(repeating: "b", count: length) + suffix
@@ -120,7 +122,8 @@ struct AccessLogTextFormatTests {
         let upstream = try await TestUpstream.start()
         let gateway = try await TestGateway.start(upstream: upstream.url) { $0.logFormat = .text }
         _ = try await gateway.fetch(
-            "POST", "/api/v1/approvals/5?secret=q", headers: [TestGateway.bearer("text-user"), ("X-Request-ID", "txt-1")],
+            "POST", "/api/v1/approvals/5?secret=q",
+            headers: [TestGateway.bearer("text-user"), ("X-Request-ID", "txt-1")],
             body: Array("{}".utf8))
         let lines = await gateway.flushedAccessLines()
         try #require(lines.count == 1, "\(lines)")
@@ -158,7 +161,8 @@ struct AccessLogTextFormatTests {
         await gateway.shutdown()
     }
 
-    @Test("a path with raw bytes outside ASCII is refused with 400 and leaves one printable text line",
+    @Test(
+        "a path with raw bytes outside ASCII is refused with 400 and leaves one printable text line",
         arguments: AccessLogEscapingTests.rawBytePaths)
     func rawBytesText(path: String) async throws {
         let gateway = try await TestGateway.start(upstream: nil) { $0.logFormat = .text }

@@ -33,9 +33,12 @@ struct AccessLogLevelTests {
         let response = try await RawHTTPClient.fetch(port: server.localPort, "GET", "/health")
         #expect(response.status == 200)
         let metrics = try PrometheusExposition(String(decoding: await observability.scrape(), as: UTF8.self))
-        #expect(metrics.value("aegis_requests_total", [
-            "route": "/health", "service": "gateway", "method": "GET", "status": "200",
-        ]) == 1)
+        #expect(
+            metrics.value(
+                "aegis_requests_total",
+                [
+                    "route": "/health", "service": "gateway", "method": "GET", "status": "200",
+                ]) == 1)
         await server.shutdown()
     }
 }

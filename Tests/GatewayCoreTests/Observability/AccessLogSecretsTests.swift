@@ -86,7 +86,9 @@ struct AccessLogSecretsTests {
         let token = TestTokens.valid(userID: "text-user", secret: TestGateway.secret)
         _ = try await gateway.fetch(
             "GET", "/api/v1/conversations",
-            headers: [("Authorization", "Bearer " + token), ("Cookie", "aegis_token=\(token); other=\(Self.otherCookie)")])
+            headers: [
+                ("Authorization", "Bearer " + token), ("Cookie", "aegis_token=\(token); other=\(Self.otherCookie)"),
+            ])
         await Self.assertClean(gateway, [token, Self.otherCookie])
         await gateway.shutdown()
         try await upstream.shutdown()

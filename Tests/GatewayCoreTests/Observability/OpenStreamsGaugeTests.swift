@@ -45,8 +45,10 @@ struct OpenStreamsGaugeTests {
         #expect(
             after.value(
                 "aegis_requests_total",
-                ["route": "/api/v1/agents/{id}/stream/{conv_id}", "service": "orchestration", "method": "GET",
-                 "status": "200"]) == 1, "\(after.text)")
+                [
+                    "route": "/api/v1/agents/{id}/stream/{conv_id}", "service": "orchestration", "method": "GET",
+                    "status": "200",
+                ]) == 1, "\(after.text)")
         await client.close()
         await gateway.shutdown()
     }

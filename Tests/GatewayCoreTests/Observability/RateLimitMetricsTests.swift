@@ -32,9 +32,12 @@ struct RateLimitMetricsTests {
         _ = try await gateway.fetch("GET", "/health")
         let metrics = try await gateway.scrapeMetrics()
         #expect((metrics.value("aegis_rate_limited_total") ?? 0) == 0)
-        #expect(metrics.value("aegis_requests_total", [
-            "route": "/health", "service": "gateway", "method": "GET", "status": "200",
-        ]) == 1, "\(metrics.text)")
+        #expect(
+            metrics.value(
+                "aegis_requests_total",
+                [
+                    "route": "/health", "service": "gateway", "method": "GET", "status": "200",
+                ]) == 1, "\(metrics.text)")
         await gateway.shutdown()
     }
 }

@@ -13,7 +13,8 @@ struct RequestMetricsTests {
         let gateway = try await TestGateway.start(upstream: upstream.url, withMetrics: true)
         let token = TestGateway.bearer("metrics-user-77")
         for _ in 0..<3 {
-            let ok = try await gateway.fetch("GET", "/api/v1/conversations/secret-123?q=private-query", headers: [token])
+            let ok = try await gateway.fetch(
+                "GET", "/api/v1/conversations/secret-123?q=private-query", headers: [token])
             try #require(ok.status == 200)
         }
         let missing = try await gateway.fetch("GET", "/api/v1/conversations/secret-123")
@@ -68,12 +69,18 @@ struct RequestMetricsTests {
         #expect(zip(sorted, sorted.dropFirst()).allSatisfy { $0.value <= $1.value }, "buckets not cumulative")
         let sum = try #require(metrics.value("aegis_request_duration_seconds_sum", labels))
         #expect(sum > 0 && sum < 5 * 10, "implausible duration sum \(sum)")
-        #expect(metrics.value("aegis_request_duration_seconds_count", [
-            "route": "unmatched", "service": "gateway", "method": "GET",
-        ]) == 1)
-        #expect(metrics.value("aegis_request_duration_seconds_count", [
-            "route": Self.route, "service": "orchestration", "method": "other",
-        ]) == 1)
+        #expect(
+            metrics.value(
+                "aegis_request_duration_seconds_count",
+                [
+                    "route": "unmatched", "service": "gateway", "method": "GET",
+                ]) == 1)
+        #expect(
+            metrics.value(
+                "aegis_request_duration_seconds_count",
+                [
+                    "route": Self.route, "service": "orchestration", "method": "other",
+                ]) == 1)
         try await stop(gateway, upstream)
     }
 
@@ -81,7 +88,8 @@ struct RequestMetricsTests {
     func labelHygiene() async throws {
         let (metrics, gateway, upstream) = try await scrapeAfterKnownTraffic()
         // Upstream endpoints are named by address on purpose (SPEC §15); clients never are.
-        let requestSeries = metrics.text.split(separator: "\n").filter { !$0.contains("aegis_upstream_endpoint_up") }.joined(separator: "\n")
+        let requestSeries = metrics.text.split(separator: "\n").filter { !$0.contains("aegis_upstream_endpoint_up") }
+            .joined(separator: "\n")
         for forbidden in ["secret-123", "secret-path", "private-query", "metrics-user-77", "127.0.0.1", "PROPFIND"] {
             #expect(!requestSeries.contains(forbidden), "metrics mention \(forbidden)")
         }
@@ -91,7 +99,8 @@ struct RequestMetricsTests {
         let methods = Set(metrics.samples.compactMap { $0.labels["method"] })
         #expect(methods.isSubset(of: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"]))
         for sample in metrics.samples where sample.name != "aegis_upstream_endpoint_up" {
-            #expect(Set(sample.labels.keys).isSubset(of: ["route", "service", "method", "status", "le", "kind", "reason"]),
+            #expect(
+                Set(sample.labels.keys).isSubset(of: ["route", "service", "method", "status", "le", "kind", "reason"]),
                 "unexpected label in \(sample)")
         }
         try await stop(gateway, upstream)

@@ -11,7 +11,9 @@ struct UpstreamErrorMetricsTests {
         let response = try await gateway.fetch("GET", "/api/v1/approvals/1", headers: [TestGateway.bearer()])
         #expect(response.status == 502)
         let metrics = try await gateway.scrapeMetrics()
-        #expect(metrics.value("aegis_upstream_errors_total", ["service": "approval", "kind": "refused"]) == 1, "\(metrics.text)")
+        #expect(
+            metrics.value("aegis_upstream_errors_total", ["service": "approval", "kind": "refused"]) == 1,
+            "\(metrics.text)")
         #expect(metrics.sum("aegis_upstream_errors_total") == 1)
         #expect(
             metrics.value(
@@ -28,7 +30,9 @@ struct UpstreamErrorMetricsTests {
         let response = try await gateway.fetch("GET", "/api/v1/events", headers: [TestGateway.bearer()])
         #expect(response.status == 502)
         let metrics = try await gateway.scrapeMetrics()
-        #expect(metrics.value("aegis_upstream_errors_total", ["service": "flaring", "kind": "reset"]) == 1, "\(metrics.text)")
+        #expect(
+            metrics.value("aegis_upstream_errors_total", ["service": "flaring", "kind": "reset"]) == 1,
+            "\(metrics.text)")
         #expect(
             metrics.value(
                 "aegis_requests_total",
@@ -55,7 +59,9 @@ struct UpstreamErrorMetricsTests {
 
     @Test("an upstream that dies mid-body counts kind=reset, status label the one sent")
     func resetAfterHead() async throws {
-        let upstream = try await TestUpstream.start { _ in .resetAfterHead(status: 200, promisedLength: 4096, sentBytes: 10) }
+        let upstream = try await TestUpstream.start { _ in
+            .resetAfterHead(status: 200, promisedLength: 4096, sentBytes: 10)
+        }
         let gateway = try await TestGateway.start(upstream: upstream.url, withMetrics: true)
         let client = try await RawHTTPClient.connect(port: gateway.port)
         try await client.send(RawHTTPClient.request("GET", "/api/v1/checklists", headers: [TestGateway.bearer()]))
@@ -83,7 +89,8 @@ struct UpstreamErrorCauseTests {
             let response = try await gateway.fetch(
                 "GET", "/api/v1/rules", headers: [CoreProxy.auth, ("X-Request-ID", "cause-probe")])
             let line = try accessLogObject(withRequestID: "cause-probe", in: await gateway.flushedAccessLines())
-            let metrics = try PrometheusExposition(String(decoding: await gateway.observability.scrape(), as: UTF8.self))
+            let metrics = try PrometheusExposition(
+                String(decoding: await gateway.observability.scrape(), as: UTF8.self))
             result = (
                 response.status, line["upstream_error"] as? String,
                 metrics.value("aegis_upstream_errors_total", ["service": "orchestration", "kind": "invalid_response"])

@@ -91,7 +91,9 @@ struct PipelineRateLimitTests {
         #expect(junk.statusCode == 429, "\(junk.summary)")
         #expect(junk.audit.userID == nil)
         // Carol's real bucket is full.
-        #expect(driver.decide(.GET, Self.publicPath, headers: [SecurityTokens.bearer(SecurityTokens.valid("carol"))]).isForward)
+        #expect(
+            driver.decide(.GET, Self.publicPath, headers: [SecurityTokens.bearer(SecurityTokens.valid("carol"))])
+                .isForward)
     }
 
     @Test func untrustedPeerCannotChooseItsBucketWithForwardedFor() {
@@ -107,14 +109,19 @@ struct PipelineRateLimitTests {
             $0.trustedProxies = [CIDR(parsing: "10.0.0.0/8")!]
         }
         let proxy = "10.1.1.1"
-        let one = driver.decide(.GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.1, 10.2.2.2")], peer: proxy)
+        let one = driver.decide(
+            .GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.1, 10.2.2.2")], peer: proxy)
         #expect(one.isForward)
         #expect(one.audit.clientAddress == PipelineDriver.address("192.0.2.1"))
-        #expect(driver.decide(.GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.1")], peer: proxy).statusCode == 429)
-        #expect(driver.decide(.GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.2")], peer: proxy).isForward)
+        #expect(
+            driver.decide(.GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.1")], peer: proxy).statusCode
+                == 429)
+        #expect(
+            driver.decide(.GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.2")], peer: proxy).isForward)
         // XFF split over two lines is read as one list.
         let split = driver.decide(
-            .GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.3"), ("X-Forwarded-For", "10.3.3.3")], peer: proxy)
+            .GET, Self.publicPath, headers: [("X-Forwarded-For", "192.0.2.3"), ("X-Forwarded-For", "10.3.3.3")],
+            peer: proxy)
         #expect(split.audit.clientAddress == PipelineDriver.address("192.0.2.3"))
     }
 }

@@ -27,9 +27,10 @@ struct PipelineDriver {
     ) -> Outcome {
         let head = HTTPRequestHead(
             version: .http1_1, method: method, uri: uri, headers: HTTPHeaders([("Host", "gateway.test")] + headers))
-        return Outcome(decision: pipeline.decide(
-            head, peer: Self.address(peer), requestID: "req-1", tokens: tokens,
-            wallClock: wallClock ?? Date().timeIntervalSince1970, monotonic: clock))
+        return Outcome(
+            decision: pipeline.decide(
+                head, peer: Self.address(peer), requestID: "req-1", tokens: tokens,
+                wallClock: wallClock ?? Date().timeIntervalSince1970, monotonic: clock))
     }
 }
 

@@ -10,9 +10,12 @@ struct PipelineTokenClockTests {
     static let t: Int64 = 1_900_000_000
     static let path = "/api/v1/conversations"
 
-    static func token(exp: Int64?, iat: Int64? = nil, nbf: Int64? = nil, user: String = "clock-user") -> [(String, String)] {
+    static func token(exp: Int64?, iat: Int64? = nil, nbf: Int64? = nil, user: String = "clock-user") -> [(
+        String, String
+    )] {
         let claims = SecurityTokens.claims(
-            userID: TestTokens.quoted(user), exp: exp.map(String.init), iat: iat.map(String.init), nbf: nbf.map(String.init))
+            userID: TestTokens.quoted(user), exp: exp.map(String.init), iat: iat.map(String.init),
+            nbf: nbf.map(String.init))
         return [SecurityTokens.bearer(SecurityTokens.token(claims))]
     }
 
@@ -44,12 +47,27 @@ struct PipelineTokenClockTests {
     @Test func leewayAppliesToExpNbfAndIat() {
         let driver = PipelineDriver { $0.jwtLeewaySeconds = 30 }
         let now = Double(Self.t)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t - 20, user: "a"), wallClock: now).isForward)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t - 31, user: "b"), wallClock: now).statusCode == 401)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t + 60, nbf: Self.t + 20, user: "c"), wallClock: now).isForward)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t + 60, nbf: Self.t + 40, user: "d"), wallClock: now).statusCode == 401)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t + 60, iat: Self.t + 20, user: "e"), wallClock: now).isForward)
-        #expect(driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t + 60, iat: Self.t + 40, user: "f"), wallClock: now).statusCode == 401)
+        #expect(
+            driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t - 20, user: "a"), wallClock: now).isForward)
+        #expect(
+            driver.decide(.GET, Self.path, headers: Self.token(exp: Self.t - 31, user: "b"), wallClock: now).statusCode
+                == 401)
+        #expect(
+            driver.decide(
+                .GET, Self.path, headers: Self.token(exp: Self.t + 60, nbf: Self.t + 20, user: "c"), wallClock: now
+            ).isForward)
+        #expect(
+            driver.decide(
+                .GET, Self.path, headers: Self.token(exp: Self.t + 60, nbf: Self.t + 40, user: "d"), wallClock: now
+            ).statusCode == 401)
+        #expect(
+            driver.decide(
+                .GET, Self.path, headers: Self.token(exp: Self.t + 60, iat: Self.t + 20, user: "e"), wallClock: now
+            ).isForward)
+        #expect(
+            driver.decide(
+                .GET, Self.path, headers: Self.token(exp: Self.t + 60, iat: Self.t + 40, user: "f"), wallClock: now
+            ).statusCode == 401)
         // A token cached inside the leeway expires with it.
         let g = Self.token(exp: Self.t, user: "g")
         #expect(driver.decide(.GET, Self.path, headers: g, wallClock: now + 29).isForward)

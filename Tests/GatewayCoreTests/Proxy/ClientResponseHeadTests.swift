@@ -10,7 +10,8 @@ import Testing
         requestID: "rid", origin: "https://app.example", cors: CORSPolicy(origins: .list(["https://app.example"])),
         rateLimitHeaders: nil, closeConnection: false,
         match: RouteMatch(
-            route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1", publicPrefix: "/api/v1/conversations",
+            route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
+            publicPrefix: "/api/v1/conversations",
             internalPrefix: "/conversations"),
         upstream: UpstreamURL(host: "up", port: 8001, basePath: "/v2"))
 
@@ -63,13 +64,15 @@ import Testing
     @Test func obsTextLocationKeepsEveryByteAfterThePrefix() throws {
         let value: [UInt8] = Array("/v2/conversations/".utf8) + [0xE9, 0xFF, 0x80] + Array("?q=%20".utf8)
         let out = try Self.head(Array("Location: ".utf8) + value + [0x0A])
-        let expected: [UInt8] = Array("Location: /api/v1/conversations/".utf8) + [0xE9, 0xFF, 0x80] + Array("?q=%20".utf8)
+        let expected: [UInt8] =
+            Array("Location: /api/v1/conversations/".utf8) + [0xE9, 0xFF, 0x80] + Array("?q=%20".utf8)
         #expect(Self.lines(out).contains(expected))
     }
 
     @Test func connectionNamesFoldOnlyLetters() throws {
         // `X^` is not `x~`: folding with `| 0x20` would have dropped it (SPEC §10, Connection-named fields).
-        let lines = try UpstreamFieldLines(validating: ByteBuffer(bytes: Array("X^: 1\r\nX-Hop: 2\r\n".utf8))) { _, _ in }
+        let lines = try UpstreamFieldLines(validating: ByteBuffer(bytes: Array("X^: 1\r\nX-Hop: 2\r\n".utf8))) { _, _ in
+        }
         let upstream = UpstreamResponseHead(
             status: .ok, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 0,
             connectionNamed: [Array("x~".utf8), Array("x-hop".utf8)])

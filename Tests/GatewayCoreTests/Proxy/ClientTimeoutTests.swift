@@ -53,7 +53,8 @@ import Testing
             }
         ) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
-            try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
+            try await client.send(
+                RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
             _ = try await client.readHead()
             let events = try await client.readAllEvents()
             #expect(events.count == 6)

@@ -40,9 +40,12 @@ struct EndpointHealthTests {
         for _ in 0..<10 { #expect(!health.failed(at: 0, baseEjection: Self.base) { false }) }
         #expect(!health.isEjected(at: 0))
         let service = ServiceEndpoints(
-            service: ServiceName("half"), endpoints: [UpstreamURL(host: "10.9.0.4", port: 1), UpstreamURL(host: "10.9.0.5", port: 1)])
+            service: ServiceName("half"),
+            endpoints: [UpstreamURL(host: "10.9.0.4", port: 1), UpstreamURL(host: "10.9.0.5", port: 1)])
         #expect(service.mayEjectAnother(at: 0))
-        for _ in 0..<5 { _ = service.health[0].failed(at: 0, baseEjection: Self.base) { service.mayEjectAnother(at: 0) } }
+        for _ in 0..<5 {
+            _ = service.health[0].failed(at: 0, baseEjection: Self.base) { service.mayEjectAnother(at: 0) }
+        }
         #expect(service.health[0].isEjected(at: 0))
         #expect(!service.mayEjectAnother(at: 0), "one of two is half")
     }

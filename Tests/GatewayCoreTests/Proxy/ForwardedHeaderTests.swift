@@ -40,7 +40,10 @@ import Testing
                 "POST", "/api/v1/conversations",
                 headers: [
                     auth,
-                    ("Connection", "authorization, x-request-id, x-forwarded-for, cookie, host, content-length, x-user-id, x-forwarded-proto"),
+                    (
+                        "Connection",
+                        "authorization, x-request-id, x-forwarded-for, cookie, host, content-length, x-user-id, x-forwarded-proto"
+                    ),
                     ("X-Request-ID", "req-keep-1"),
                     ("Cookie", "a=b"),
                 ],
@@ -86,7 +89,8 @@ import Testing
     }
 
     @Test func trustedPeerHasItsAddressAppended() async throws {
-        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!] }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.1")!] }) {
+            gateway, upstream in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations",
                 headers: [
@@ -105,7 +109,8 @@ import Testing
     }
 
     @Test func trustedPeerWithoutXFFGetsPeer() async throws {
-        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.0/8")!] }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.trustedProxies = [CIDR(parsing: "127.0.0.0/8")!] }) {
+            gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)[0]
@@ -120,7 +125,9 @@ import Testing
             let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations",
-                headers: [CoreProxy.auth, ("traceparent", traceparent), ("tracestate", "rojo=00f067aa0ba902b7,congo=t61")])
+                headers: [
+                    CoreProxy.auth, ("traceparent", traceparent), ("tracestate", "rojo=00f067aa0ba902b7,congo=t61"),
+                ])
             #expect(response.status == 200)
             let recorded = try await upstream.waitForRequests(1)[0]
             #expect(recorded.header("traceparent") == traceparent)

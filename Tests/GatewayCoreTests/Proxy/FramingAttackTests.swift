@@ -40,7 +40,9 @@ import Testing
         Attack(name: "bare CR in value", bytes: post(["X-A: a\rb", "Content-Length: 0"])),
         Attack(
             name: "bare LF line end",
-            bytes: Array("POST /api/v1/conversations HTTP/1.1\r\nHost: gateway.test\r\n\(auth)\r\nX-A: a\nContent-Length: 0\r\n\r\n".utf8)),
+            bytes: Array(
+                "POST /api/v1/conversations HTTP/1.1\r\nHost: gateway.test\r\n\(auth)\r\nX-A: a\nContent-Length: 0\r\n\r\n"
+                    .utf8)),
         Attack(
             name: "bare LF request line",
             bytes: Array("GET /api/v1/conversations HTTP/1.1\nHost: gateway.test\r\n\(auth)\r\n\r\n".utf8)),
@@ -49,8 +51,12 @@ import Testing
             bytes: Array("POST /api/v1/conversations HTTP/1.1\r\nHost: gateway.test\r\n\(auth)\r\nX-A: a".utf8) + [0]
                 + Array("b\r\nContent-Length: 0\r\n\r\n".utf8)),
         Attack(name: "bad chunk size", bytes: post(["Transfer-Encoding: chunked"], body: "zz\r\nhello\r\n0\r\n\r\n")),
-        Attack(name: "chunk size overflow", bytes: post(["Transfer-Encoding: chunked"], body: "fffffffffffffffff1\r\nx\r\n0\r\n\r\n")),
-        Attack(name: "chunk size with space", bytes: post(["Transfer-Encoding: chunked"], body: "5 5\r\nhello\r\n0\r\n\r\n")),
+        Attack(
+            name: "chunk size overflow",
+            bytes: post(["Transfer-Encoding: chunked"], body: "fffffffffffffffff1\r\nx\r\n0\r\n\r\n")),
+        Attack(
+            name: "chunk size with space",
+            bytes: post(["Transfer-Encoding: chunked"], body: "5 5\r\nhello\r\n0\r\n\r\n")),
     ]
 
     @Test(arguments: attacks)
@@ -72,13 +78,15 @@ import Testing
         try await TestGateway.withUpstream { gateway, upstream in
             let smuggled = "GET /api/v1/approvals HTTP/1.1\r\nHost: gateway.test\r\n\(Self.auth)\r\n\r\n"
             let bytes = Self.post(
-                ["Content-Length: \(5 + smuggled.utf8.count)", "Transfer-Encoding: chunked"], body: "0\r\n\r\n" + smuggled)
+                ["Content-Length: \(5 + smuggled.utf8.count)", "Transfer-Encoding: chunked"],
+                body: "0\r\n\r\n" + smuggled)
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(bytes)
             let first = try await client.readResponse()
             #expect(first.status == 400)
             let rest = try await client.readUntilClose()
-            #expect(!HTTPHeadParser.latin1(rest).contains("HTTP/1.1"), "second response: \(HTTPHeadParser.latin1(rest))")
+            #expect(
+                !HTTPHeadParser.latin1(rest).contains("HTTP/1.1"), "second response: \(HTTPHeadParser.latin1(rest))")
             #expect(upstream.requests.count == 0)
         }
     }

@@ -76,7 +76,8 @@ import Testing
     }
 
     @Test func headHasNoBodyAndKeepsConnectionUsable() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .text("a body that must not be sent") }) { gateway, upstream in
+        try await TestGateway.withUpstream(handler: { _ in .text("a body that must not be sent") }) {
+            gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let head = try await client.exchange("HEAD", "/api/v1/conversations/1", headers: [CoreProxy.auth])
             #expect(head.status == 200)
@@ -92,7 +93,8 @@ import Testing
     @Test(arguments: [204, 304])
     func bodilessStatusPassesThroughWithoutBody(status: Int) async throws {
         let plan = UpstreamPlan.respond(status: status, headers: [("ETag", "\"v1\"")])
-        try await TestGateway.withUpstream(handler: { request in request.uri.hasSuffix("/next") ? .text("next") : plan }) {
+        try await TestGateway.withUpstream(handler: { request in request.uri.hasSuffix("/next") ? .text("next") : plan }
+        ) {
             gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let response = try await client.exchange("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
@@ -111,7 +113,8 @@ import Testing
         try await TestGateway.withUpstream { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
-                RawHTTPClient.request("POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("Transfer-Encoding", "chunked")])
+                RawHTTPClient.request(
+                    "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("Transfer-Encoding", "chunked")])
                     + Array("5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n".utf8))
             let response = try await client.readResponse()
             #expect(response.status == 200)
@@ -153,7 +156,8 @@ import Testing
 
     @Test func upstreamErrorStatusAndBodyPassThrough() async throws {
         try await TestGateway.withUpstream(handler: { _ in .json(#"{"detail":"nope"}"#, status: 422) }) { gateway, _ in
-            let response = try await gateway.fetch("POST", "/api/v1/conversations", headers: [CoreProxy.auth], body: [1])
+            let response = try await gateway.fetch(
+                "POST", "/api/v1/conversations", headers: [CoreProxy.auth], body: [1])
             #expect(response.status == 422)
             #expect(response.bodyString == #"{"detail":"nope"}"#)
             GatewayExpect.standardCORS(response, "")

@@ -24,7 +24,9 @@ import Testing
                 gateway, CoreProxy.head(["GET \(target) HTTP/1.1", "Host: gateway.test", Self.auth]))
             await client.close()
             #expect(response.status == 200)
-            #expect(try await upstream.waitForRequests(1)[0].uri == "/conversations?q=" + String(repeating: "a", count: 7000))
+            #expect(
+                try await upstream.waitForRequests(1)[0].uri == "/conversations?q="
+                    + String(repeating: "a", count: 7000))
         }
     }
 
@@ -32,7 +34,8 @@ import Testing
         try await TestGateway.withUpstream { gateway, upstream in
             let fields = (0..<70).map { "X-Pad-\($0): " + String(repeating: "p", count: 1000) }
             let (response, client) = try await CoreProxy.rawExchange(
-                gateway, CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
+                gateway,
+                CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
             await client.close()
             GatewayExpect.error(response, status: 431, code: "headers_too_large")
             #expect(upstream.requests.count == 0)
@@ -55,7 +58,8 @@ import Testing
             // Host + Authorization + 99 = 101 fields.
             let fields = (0..<99).map { "X-F\($0): v" }
             let (response, client) = try await CoreProxy.rawExchange(
-                gateway, CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
+                gateway,
+                CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
             await client.close()
             GatewayExpect.error(response, status: 431, code: "headers_too_large")
             #expect(upstream.requests.count == 0)
@@ -66,7 +70,8 @@ import Testing
         try await TestGateway.withUpstream { gateway, upstream in
             let fields = (0..<98).map { "X-F\($0): v" }
             let (response, client) = try await CoreProxy.rawExchange(
-                gateway, CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
+                gateway,
+                CoreProxy.head(["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", Self.auth] + fields))
             await client.close()
             #expect(response.status == 200)
             #expect(try await upstream.waitForRequests(1)[0].header("X-F97") == "v")

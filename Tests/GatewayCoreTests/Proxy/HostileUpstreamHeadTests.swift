@@ -62,8 +62,9 @@ import Testing
         // Each line grows by the public prefix, a space and a CR: the client head is larger
         // than the upstream's by a third.
         let response = try await Self.exchange(
-            Self.bytes("HTTP/1.1 200 OK\r\n" + String(repeating: "Location:/conversations\n", count: 3000)
-                + "Content-Length: 2\r\n\r\nok"))
+            Self.bytes(
+                "HTTP/1.1 200 OK\r\n" + String(repeating: "Location:/conversations\n", count: 3000)
+                    + "Content-Length: 2\r\n\r\nok"))
         #expect(response.status == 200)
         let locations = response.headers(named: "Location")
         #expect(locations.count == 3000)
@@ -86,7 +87,8 @@ import Testing
 
     @Test func aFloodOfInterimResponsesEndsInTheFinalOne() async throws {
         let raw = Self.bytes(
-            String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 20_000) + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            String(repeating: "HTTP/1.1 100 Continue\r\n\r\n", count: 20_000)
+                + "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         let response = try await Self.exchange(raw)
         #expect(response.status == 200)
         #expect(response.informational.isEmpty)

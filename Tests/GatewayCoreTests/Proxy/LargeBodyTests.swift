@@ -37,7 +37,8 @@ import Testing
 
     @Test(arguments: [false, true])
     func downloadArrivesIntact(chunked: Bool) async throws {
-        try await TestGateway.withUpstream(handler: { _ in .largeBody(size: Self.size, chunked: chunked) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .largeBody(size: Self.size, chunked: chunked) }) {
+            gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/entities/export", headers: [CoreProxy.auth]))
             let response = try await client.readResponse(timeout: .seconds(120), retainBody: false)

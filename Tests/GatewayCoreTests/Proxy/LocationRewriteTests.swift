@@ -28,9 +28,12 @@ import Testing
         try await upstream.shutdown()
     }
 
-    @Test(arguments: ["https://elsewhere.example/conversations/9", "/somewhere/else", "http://127.0.0.1:1/conversations/9"])
+    @Test(arguments: [
+        "https://elsewhere.example/conversations/9", "/somewhere/else", "http://127.0.0.1:1/conversations/9",
+    ])
     func foreignLocationIsLeftAlone(location: String) async throws {
-        try await TestGateway.withUpstream(handler: { _ in .respond(status: 302, headers: [("Location", location)]) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .respond(status: 302, headers: [("Location", location)]) }) {
+            gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
             #expect(response.status == 302)
             #expect(response.header("Location") == location)
@@ -38,7 +41,9 @@ import Testing
     }
 
     @Test func locationAsAPathUnderTheInternalPrefixIsRewritten() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .respond(status: 302, headers: [("Location", "/conversations/9?a=b")]) }) {
+        try await TestGateway.withUpstream(handler: { _ in
+            .respond(status: 302, headers: [("Location", "/conversations/9?a=b")])
+        }) {
             gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
             #expect(response.header("Location") == "/api/v1/conversations/9?a=b")
@@ -48,7 +53,8 @@ import Testing
     /// Only whole segments of the prefix count, and `//host` is a network path, not a path.
     @Test(arguments: ["/conversationsX/9", "//127.0.0.1/conversations/9"])
     func lookalikeLocationIsLeftAlone(location: String) async throws {
-        try await TestGateway.withUpstream(handler: { _ in .respond(status: 302, headers: [("Location", location)]) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .respond(status: 302, headers: [("Location", location)]) }) {
+            gateway, _ in
             let response = try await gateway.fetch("GET", "/api/v1/conversations/1", headers: [CoreProxy.auth])
             #expect(response.header("Location") == location)
         }

@@ -37,7 +37,10 @@ import Testing
     func invalidIDIsReplacedByAUUID(_ bad: BadID) async throws {
         try await TestGateway.withUpstream { gateway, upstream in
             let request = CoreProxy.head(
-                ["GET /api/v1/conversations HTTP/1.1", "Host: gateway.test", "\(CoreProxy.auth.0): \(CoreProxy.auth.1)"]
+                [
+                    "GET /api/v1/conversations HTTP/1.1", "Host: gateway.test",
+                    "\(CoreProxy.auth.0): \(CoreProxy.auth.1)",
+                ]
                     + bad.lines)
             let (response, client) = try await CoreProxy.rawExchange(gateway, request)
             await client.close()
@@ -60,7 +63,8 @@ import Testing
     }
 
     @Test func upstreamRequestIDDoesNotReplaceTheGatewaysOwn() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .json("{}", headers: [("X-Request-ID", "from-upstream")]) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in .json("{}", headers: [("X-Request-ID", "from-upstream")]) })
+        { gateway, _ in
             let response = try await gateway.fetch(
                 "GET", "/api/v1/conversations", headers: [CoreProxy.auth, ("X-Request-ID", "mine")])
             #expect(response.headers(named: "X-Request-ID") == ["mine"])

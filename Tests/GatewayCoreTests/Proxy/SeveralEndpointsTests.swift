@@ -33,9 +33,11 @@ struct SeveralEndpointsTests {
                     var served: [String] = []
                     for _ in 0..<(count / connections) {
                         try await client.send(
-                            "GET /api/v1/conversations HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+                            "GET /api/v1/conversations HTTP/1.1\r\nHost: gw\r\n\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n"
+                        )
                         let response = try await client.readResponse()
-                        served.append(response.status == 200 ? response.header("X-From") ?? "?" : "status \(response.status)")
+                        served.append(
+                            response.status == 200 ? response.header("X-From") ?? "?" : "status \(response.status)")
                         if response.header("Connection") == "close" { break }
                     }
                     await client.close()
@@ -52,14 +54,17 @@ struct SeveralEndpointsTests {
         served.reduce(into: [:]) { $0[$1, default: 0] += 1 }
     }
 
-    @Test("three endpoints, one killed under load: at most 5 failures, ejected, the others carry it, back after it restarts")
+    @Test(
+        "three endpoints, one killed under load: at most 5 failures, ejected, the others carry it, back after it restarts"
+    )
     func killedEndpoint() async throws {
         let a = try await Self.upstream("a")
         let b = try await Self.upstream("b")
         let c = try await Self.upstream("c")
         let gateway = try await Self.gateway([a.url, b.url, c.url], ejection: 2)
         let before = Self.tally(try await Self.load(gateway, count: 300))
-        #expect(before["a", default: 0] > 50 && before["b", default: 0] > 50 && before["c", default: 0] > 50, "\(before)")
+        #expect(
+            before["a", default: 0] > 50 && before["b", default: 0] > 50 && before["c", default: 0] > 50, "\(before)")
 
         let port = c.port
         async let during = Self.load(gateway, count: 600)
@@ -70,16 +75,23 @@ struct SeveralEndpointsTests {
         let after = Self.tally(try await Self.load(gateway, count: 200))
         #expect(after["c"] == nil && after["a", default: 0] > 50 && after["b", default: 0] > 50, "\(after)")
         let metrics = try await gateway.scrapeMetrics()
-        #expect((metrics.value("aegis_upstream_ejections_total", ["service": "orchestration"]) ?? 0) >= 1, "\(metrics.text)")
-        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 0)
-        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(a.port)"]) == 1)
+        #expect(
+            (metrics.value("aegis_upstream_ejections_total", ["service": "orchestration"]) ?? 0) >= 1, "\(metrics.text)"
+        )
+        #expect(
+            metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"])
+                == 0)
+        #expect(
+            metrics.value(
+                "aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(a.port)"]) == 1)
 
         let restarted = try await Self.upstream("c", port: port)
         try await eventually("the restarted endpoint back in the mix", within: .seconds(20)) {
             Self.tally(try await Self.load(gateway, count: 80))["c", default: 0] > 0
         }
-        #expect(try await gateway.scrapeMetrics().value(
-            "aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 1)
+        #expect(
+            try await gateway.scrapeMetrics().value(
+                "aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:\(port)"]) == 1)
         await gateway.shutdown()
         for upstream in [a, b, restarted] { try? await upstream.shutdown() }
     }
@@ -108,7 +120,8 @@ struct SeveralEndpointsTests {
         let metrics = try await gateway.scrapeMetrics()
         let retries = metrics.value("aegis_upstream_retries_total", ["service": "orchestration"]) ?? 0
         #expect(retries >= 1 && retries <= 5, "retries until the dead endpoint was ejected: \(retries)")
-        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:1"]) == 0)
+        #expect(
+            metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.1:1"]) == 0)
         await gateway.shutdown()
         try? await live.shutdown()
     }
@@ -158,9 +171,12 @@ struct SeveralEndpointsTests {
     @Test("*_URL holds several comma-separated endpoints")
     func commaSeparated() throws {
         let configuration = try GatewayConfiguration(environment: [
-            "KNOWLEDGE_GRAPH_URL": "http://kg-1:8003/v2, http://kg-2:8003/v2",
+            "KNOWLEDGE_GRAPH_URL": "http://kg-1:8003/v2, http://kg-2:8003/v2"
         ])
-        #expect(configuration.endpoints[.knowledgeGraph]?.map(\.description) == ["http://kg-1:8003/v2", "http://kg-2:8003/v2"])
+        #expect(
+            configuration.endpoints[.knowledgeGraph]?.map(\.description) == [
+                "http://kg-1:8003/v2", "http://kg-2:8003/v2",
+            ])
         #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration(environment: ["KNOWLEDGE_GRAPH_URL": "http://kg-1:8003,kg-2"])
         }
@@ -199,7 +215,9 @@ extension SeveralEndpointsTests {
             return served["first", default: 0] > 0 && served["second", default: 0] > 0 && served.count == 2
         }
         let metrics = try await gateway.scrapeMetrics()
-        #expect(metrics.value("aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.2:\(first.port)"]) == 1)
+        #expect(
+            metrics.value(
+                "aegis_upstream_endpoint_up", ["service": "orchestration", "endpoint": "127.0.0.2:\(first.port)"]) == 1)
         await gateway.shutdown()
         try? await first.shutdown()
         try? await second.shutdown()

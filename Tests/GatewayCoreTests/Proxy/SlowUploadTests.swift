@@ -5,7 +5,8 @@ import Testing
 /// than it (but keeps moving) is not answered 504.
 @Suite struct SlowUploadTests {
     @Test func uploadSlowerThanTheResponseTimeoutStillSucceeds() async throws {
-        try await TestGateway.withUpstream(configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }) { gateway, upstream in
+        try await TestGateway.withUpstream(configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }) {
+            gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let body = Array(repeating: UInt8(ascii: "x"), count: 4)
             try await client.send(

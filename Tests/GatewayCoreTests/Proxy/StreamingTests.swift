@@ -6,10 +6,12 @@ import Testing
 /// SPEC §12: responses without Content-Length reach the client chunk by chunk.
 @Suite struct StreamingTests {
     @Test func sseStreamIsRelayedWholeWithItsHeaders() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .events(count: 5, interval: .milliseconds(20)) }) { gateway, upstream in
+        try await TestGateway.withUpstream(handler: { _ in .events(count: 5, interval: .milliseconds(20)) }) {
+            gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(
-                RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth, ("Accept", "text/event-stream")]))
+                RawHTTPClient.request(
+                    "GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth, ("Accept", "text/event-stream")]))
             let head = try await client.readHead()
             #expect(head.status == 200)
             #expect(head.header("Content-Type") == "text/event-stream")
@@ -28,9 +30,13 @@ import Testing
 
     @Test func chunkedAgentOutputIsNotBuffered() async throws {
         let chunks = [UpstreamChunk("part0;"), UpstreamChunk("part1;", after: .hours(1))]
-        try await TestGateway.withUpstream(handler: { _ in .stream(headers: [("Content-Type", "application/x-ndjson")], chunks: chunks) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in
+            .stream(headers: [("Content-Type", "application/x-ndjson")], chunks: chunks)
+        }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
-            try await client.send(RawHTTPClient.request("POST", "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: Array("{}".utf8)))
+            try await client.send(
+                RawHTTPClient.request(
+                    "POST", "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: Array("{}".utf8)))
             let head = try await client.readHead()
             #expect(head.status == 200)
             #expect(head.framing == .chunked)
@@ -43,9 +49,12 @@ import Testing
 
     @Test func firstEventArrivesWhileUpstreamStillStreaming() async throws {
         let chunks = [UpstreamChunk("data: first\n\n"), UpstreamChunk("data: second\n\n", after: .hours(1))]
-        try await TestGateway.withUpstream(handler: { _ in .stream(headers: [("Content-Type", "text/event-stream")], chunks: chunks) }) { gateway, _ in
+        try await TestGateway.withUpstream(handler: { _ in
+            .stream(headers: [("Content-Type", "text/event-stream")], chunks: chunks)
+        }) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
-            try await client.send(RawHTTPClient.request("GET", "/api/v1/workspaces/w1/events", headers: [CoreProxy.auth]))
+            try await client.send(
+                RawHTTPClient.request("GET", "/api/v1/workspaces/w1/events", headers: [CoreProxy.auth]))
             _ = try await client.readHead()
             let first = try #require(try await client.nextEvent())
             #expect(first.data == "first")
@@ -61,7 +70,8 @@ import Testing
             configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }
         ) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
-            try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
+            try await client.send(
+                RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
             let head = try await client.readHead()
             #expect(head.status == 200, "\(head.status)")
             let events = try await client.readAllEvents()
@@ -71,9 +81,11 @@ import Testing
     }
 
     @Test func clientDisconnectClosesTheUpstreamConnection() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .events(count: 1000, interval: .milliseconds(50)) }) { gateway, upstream in
+        try await TestGateway.withUpstream(handler: { _ in .events(count: 1000, interval: .milliseconds(50)) }) {
+            gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
-            try await client.send(RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
+            try await client.send(
+                RawHTTPClient.request("GET", "/api/v1/agents/a1/stream/c1", headers: [CoreProxy.auth]))
             _ = try await client.readHead()
             _ = try #require(try await client.nextEvent())
             #expect(upstream.connectionsClosed == 0)

@@ -14,7 +14,9 @@ import Testing
 
     @Test func noHeadWithinResponseTimeoutIs504() async throws {
         let plan = UpstreamPlan.delayHead(.seconds(2), then: .json("{}"))
-        try await TestGateway.withUpstream(handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }) {
+        try await TestGateway.withUpstream(
+            handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }
+        ) {
             gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
             GatewayExpect.error(response, status: 504, code: "gateway_timeout")
@@ -37,7 +39,9 @@ import Testing
     }
 
     @Test func resetAfterHeadWithLengthEndsClientResponseShort() async throws {
-        try await TestGateway.withUpstream(handler: { _ in .resetAfterHead(status: 200, promisedLength: 1024, sentBytes: 16) }) {
+        try await TestGateway.withUpstream(handler: { _ in
+            .resetAfterHead(status: 200, promisedLength: 1024, sentBytes: 16)
+        }) {
             gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations", headers: [CoreProxy.auth]))

@@ -32,7 +32,8 @@ import Testing
 
     @Test func chunkExtensionsAndTrailersAreReadButNotForwarded() async throws {
         let response = try await Self.fetch(
-            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 1\r\n\r\n")
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 1\r\n\r\n"
+        )
         #expect(response.status == 200)
         #expect(response.framing == .chunked)
         #expect(response.bodyString == "hello world")
@@ -51,7 +52,8 @@ import Testing
         "a transfer coding other than chunked (which the gateway cannot decode) is a 502, as in nginx",
         arguments: [
             "Transfer-Encoding: gzip", "Transfer-Encoding: chunked, gzip", "Transfer-Encoding: gzip, chunked",
-            "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked", "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
+            "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked",
+            "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked",
         ])
     func otherTransferCodingsAre502(field: String) async throws {
         let response = try await Self.fetch("HTTP/1.1 200 OK\r\n\(field)\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
@@ -67,7 +69,9 @@ import Testing
 
     @Test func fieldValuesPassByteForByte() async throws {
         // obs-text (Latin-1 é) and inner spaces are kept; surrounding whitespace is not.
-        let raw = Array("HTTP/1.1 200 OK\r\nX-Name:   caf".utf8) + [0xE9] + Array("  au  lait \r\nContent-Length: 0\r\n\r\n".utf8)
+        let raw =
+            Array("HTTP/1.1 200 OK\r\nX-Name:   caf".utf8) + [0xE9]
+            + Array("  au  lait \r\nContent-Length: 0\r\n\r\n".utf8)
         var response: RawHTTPResponse?
         try await TestGateway.withUpstream(handler: { _ in .raw(raw) }) { gateway, _ in
             response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
@@ -76,7 +80,9 @@ import Testing
         #expect(head.contains("X-Name: caf\u{E9}  au  lait\r\n"))
     }
 
-    @Test("many short fields, each written back longer (CRLF, a space), all reach the client", arguments: [1290, 2600, 5300])
+    @Test(
+        "many short fields, each written back longer (CRLF, a space), all reach the client",
+        arguments: [1290, 2600, 5300])
     func manyShortFieldsAreCopiedWhole(count: Int) async throws {
         let response = try await Self.fetch(
             "HTTP/1.1 200 OK\r\n" + String(repeating: "X-A:1\n", count: count) + "Content-Length: 2\n\nok")

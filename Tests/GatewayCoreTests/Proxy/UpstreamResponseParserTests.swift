@@ -37,9 +37,18 @@ import Testing
     @Test(
         "empty lines after a response are skipped however the reads cut them (found by FuzzChunkedBody)",
         arguments: [
-            ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"],
-            ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\n", "\n", "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"],
-            ["HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r", "\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n"],
+            [
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r\n",
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+            ],
+            [
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\n", "\n",
+                "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+            ],
+            [
+                "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\r",
+                "\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+            ],
         ])
     func emptyLinesBetweenResponses(reads: [String]) {
         let result = Self.parse(reads)

@@ -4,8 +4,9 @@ import Testing
 
 @Suite("ClientAddressResolver")
 struct ClientAddressResolverTests {
-    let resolver = ClientAddressResolver(trusted: TrustedProxies(
-        ["10.0.0.0/8", "fd00::/8", "192.0.2.10"].map { CIDR(parsing: $0)! }))
+    let resolver = ClientAddressResolver(
+        trusted: TrustedProxies(
+            ["10.0.0.0/8", "fd00::/8", "192.0.2.10"].map { CIDR(parsing: $0)! }))
 
     func ip(_ text: String) -> IPAddress { IPAddress(parsing: text)! }
 

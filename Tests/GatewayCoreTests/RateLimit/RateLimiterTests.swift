@@ -56,7 +56,10 @@ struct RateLimiterTests {
 
     @Test func evictsTheLeastRecentlyUsedAtMaxKeys() {
         let limiter = RateLimiter(perMinute: 1, burst: 2, maxKeys: 3, shards: 1)
-        let a = RateLimitKey.user("a"), b = RateLimitKey.user("b"), c = RateLimitKey.user("c"), d = RateLimitKey.user("d")
+        let a = RateLimitKey.user("a")
+        let b = RateLimitKey.user("b")
+        let c = RateLimitKey.user("c")
+        let d = RateLimitKey.user("d")
         for key in [a, a, b, b, c, c] { #expect(limiter.take(key, now: 0).allowed) }
         #expect(!limiter.take(a, now: 1).allowed)  // a is empty and now the most recent
         #expect(limiter.take(d, now: 2).allowed)  // evicts b, the least recently used
@@ -221,12 +224,15 @@ struct RateLimitHeadersTests {
         // 10 + 19 + 3 + 19 bytes: the longest value RATE_LIMIT_BURST can lead to.
         let decision = RateLimitDecision(
             allowed: true, limit: .max, remaining: .max, retryAfterSeconds: 1, resetSeconds: .max)
-        #expect(RateLimitHeaders(burst: .max, perMinute: 1).current(decision) == "\"burst\";r=\(Int64.max);t=\(Int64.max)")
+        #expect(
+            RateLimitHeaders(burst: .max, perMinute: 1).current(decision) == "\"burst\";r=\(Int64.max);t=\(Int64.max)")
     }
 
     @Test func windowRoundsUpAndNeverOverflows() {
         #expect(RateLimitHeaders(burst: 1, perMinute: 7).policy == #""burst";q=1;w=9"#)
         #expect(RateLimitHeaders(burst: 10, perMinute: 6_000_000_000).policy == #""burst";q=10;w=1"#)
-        #expect(RateLimitHeaders(burst: .max, perMinute: 1).policy == "\"burst\";q=\(Int64.max);w=\(Int128(Int64.max) * 60)")
+        #expect(
+            RateLimitHeaders(burst: .max, perMinute: 1).policy == "\"burst\";q=\(Int64.max);w=\(Int128(Int64.max) * 60)"
+        )
     }
 }

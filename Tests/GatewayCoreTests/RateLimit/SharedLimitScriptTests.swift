@@ -11,14 +11,17 @@ struct SharedLimitScriptTests {
     /// One token a minute: nothing refills noticeably while the test runs.
     let script = SharedLimitScript(burst: 10, perMinute: 1)
 
-    private func run(_ redis: RedisServer, _ batch: [(key: RateLimitKey, taken: Double)], byHash: Bool = false) async throws -> [Double] {
+    private func run(_ redis: RedisServer, _ batch: [(key: RateLimitKey, taken: Double)], byHash: Bool = false)
+        async throws -> [Double]
+    {
         let call = script.calls(for: batch[...], byHash: byHash)
         #expect(call.count == 1)
         var arguments: [String] = []
         // Re-send through the fixture's one-command helper: the command's arguments, decoded.
         var encoded = call[0].encoded
         while encoded.readableBytes > 0 {
-            let header = encoded.readString(length: encoded.readableBytesView.firstIndex(of: UInt8(ascii: "\r"))! - encoded.readerIndex)!
+            let header = encoded.readString(
+                length: encoded.readableBytesView.firstIndex(of: UInt8(ascii: "\r"))! - encoded.readerIndex)!
             encoded.moveReaderIndex(forwardBy: 2)
             let length = Int(header.dropFirst())!
             arguments.append(encoded.readString(length: length)!)
@@ -55,7 +58,9 @@ struct SharedLimitScriptTests {
     @Test("EVALSHA before the script is known answers NOSCRIPT, which the sync recognises")
     func noScript() async throws {
         let redis = try await RedisServer.start()
-        await #expect(throws: SharedLimitScript.ReplyError.self) { try await run(redis, [(.user("a"), 1)], byHash: true) }
+        await #expect(throws: SharedLimitScript.ReplyError.self) {
+            try await run(redis, [(.user("a"), 1)], byHash: true)
+        }
         do {
             _ = try await run(redis, [(.user("a"), 1)], byHash: true)
         } catch let error as SharedLimitScript.ReplyError {

@@ -21,7 +21,9 @@ struct SharedRateLimitAccuracyTests {
         var refused = 0
         var other: [Int] = []
         var seconds = 0.0
-        var expected: Double { Double(SharedRateLimitAccuracyTests.perMinute) / 60 * seconds + Double(SharedRateLimitAccuracyTests.burst) }
+        var expected: Double {
+            Double(SharedRateLimitAccuracyTests.perMinute) / 60 * seconds + Double(SharedRateLimitAccuracyTests.burst)
+        }
         var ratio: Double { Double(granted) / expected }
     }
 
@@ -34,26 +36,39 @@ struct SharedRateLimitAccuracyTests {
         async let two = Self.run(gateways: 2, redis: redis, user: "two", seconds: seconds, sync: syncMilliseconds)
         async let three = Self.run(gateways: 3, redis: redis, user: "three", seconds: seconds, sync: syncMilliseconds)
         async let alone = Self.run(gateways: 3, redis: nil, user: "alone", seconds: seconds, sync: syncMilliseconds)
-        let outcomes = try await [("2 gateways, Redis", two), ("3 gateways, Redis", three), ("3 gateways, no Redis", alone)]
+        let outcomes = try await [
+            ("2 gateways, Redis", two), ("3 gateways, Redis", three), ("3 gateways, no Redis", alone),
+        ]
         for (name, outcome) in outcomes {
-            print(String(
-                format: "shared limits: %@, sync %d ms, %.1f s: granted %d, expected %.0f (rate x time + burst): %+.2f%%, refused %d",
-                name, Int(syncMilliseconds), outcome.seconds, outcome.granted, outcome.expected, (outcome.ratio - 1) * 100,
-                outcome.refused))
+            print(
+                String(
+                    format:
+                        "shared limits: %@, sync %d ms, %.1f s: granted %d, expected %.0f (rate x time + burst): %+.2f%%, refused %d",
+                    name, Int(syncMilliseconds), outcome.seconds, outcome.granted, outcome.expected,
+                    (outcome.ratio - 1) * 100,
+                    outcome.refused))
             #expect(outcome.other.isEmpty, "\(name): unexpected statuses \(Set(outcome.other))")
         }
-        #expect(abs(outcomes[0].1.ratio - 1) <= 0.05, "2 gateways: \(outcomes[0].1.granted) granted, \(outcomes[0].1.expected) expected")
-        #expect(abs(outcomes[1].1.ratio - 1) <= 0.05, "3 gateways: \(outcomes[1].1.granted) granted, \(outcomes[1].1.expected) expected")
-        #expect(outcomes[2].1.ratio > 2.5, "3 gateways without Redis should each grant the limit: \(outcomes[2].1.ratio)")
+        #expect(
+            abs(outcomes[0].1.ratio - 1) <= 0.05,
+            "2 gateways: \(outcomes[0].1.granted) granted, \(outcomes[0].1.expected) expected")
+        #expect(
+            abs(outcomes[1].1.ratio - 1) <= 0.05,
+            "3 gateways: \(outcomes[1].1.granted) granted, \(outcomes[1].1.expected) expected")
+        #expect(
+            outcomes[2].1.ratio > 2.5, "3 gateways without Redis should each grant the limit: \(outcomes[2].1.ratio)")
         await redis.stop()
     }
 
     /// Starts `gateways` gateways and offers each `offeredPerGateway` requests a second of one
     /// client, on one keep-alive connection per gateway, for `seconds`.
-    static func run(gateways count: Int, redis: RedisServer?, user: String, seconds: Double, sync: Int64) async throws -> Outcome {
+    static func run(gateways count: Int, redis: RedisServer?, user: String, seconds: Double, sync: Int64) async throws
+        -> Outcome
+    {
         var gateways: [TestGateway] = []
         for _ in 0..<count {
-            let gateway = try await TestGateway.sharing(redis?.url, perMinute: perMinute, burst: burst, syncMilliseconds: sync)
+            let gateway = try await TestGateway.sharing(
+                redis?.url, perMinute: perMinute, burst: burst, syncMilliseconds: sync)
             if redis != nil { try await gateway.awaitStore(up: true) }
             gateways.append(gateway)
         }

@@ -73,9 +73,12 @@ struct SharedRateLimitGatewayTests {
         // alternate up, down, up. (A loaded machine may add an outage of its own: a reply later
         // than 50 ms is one.)
         let lines = logs.all.filter { $0.level > .debug }.map(\.message).filter { $0.contains("rate") }
-        #expect(lines.first == "rate limits shared through Redis" || lines.first?.contains("unavailable") == true, "\(lines)")
+        #expect(
+            lines.first == "rate limits shared through Redis" || lines.first?.contains("unavailable") == true,
+            "\(lines)")
         for (previous, next) in zip(lines, lines.dropFirst()) {
-            #expect(previous.contains("unavailable") != next.contains("unavailable"), "two lines for one state: \(lines)")
+            #expect(
+                previous.contains("unavailable") != next.contains("unavailable"), "two lines for one state: \(lines)")
         }
         #expect(lines.last?.contains("back") == true, "\(lines)")
         try await client.send(SharedLimitProbe.request(user: "steady"))
@@ -101,7 +104,10 @@ struct SharedRateLimitGatewayTests {
         #expect(try await gateway.storeUp() == 0)
         // Local limits still hold: the burst of 3, then 429.
         var statuses: [Int] = []
-        for _ in 0..<4 { statuses.append(try await gateway.fetch("GET", SharedLimitProbe.path, headers: [TestGateway.bearer("alone")]).status) }
+        for _ in 0..<4 {
+            statuses.append(
+                try await gateway.fetch("GET", SharedLimitProbe.path, headers: [TestGateway.bearer("alone")]).status)
+        }
         #expect(statuses == [404, 404, 404, 429])
         await gateway.shutdown()
         await silent.stop()
@@ -111,7 +117,8 @@ struct SharedRateLimitGatewayTests {
     func unreachableAtStart() async throws {
         let logs = RecordedLogs()
         // Port 1: nothing listens there.
-        let gateway = try await TestGateway.sharing(RedisURL(host: "127.0.0.1", port: 1), perMinute: 1, burst: 2, logs: logs)
+        let gateway = try await TestGateway.sharing(
+            RedisURL(host: "127.0.0.1", port: 1), perMinute: 1, burst: 2, logs: logs)
         #expect(try await gateway.fetch("GET", "/ready").status == 200)
         #expect(try await gateway.storeUp() == 0)
         let statuses = try await [0, 1, 2].asyncMap { _ in
@@ -167,7 +174,8 @@ struct SharedRateLimitGatewayTests {
         let client = try await RawHTTPClient.connect(port: gateway.port)
         for n in 0..<1000 {
             try await client.send(
-                "GET \(SharedLimitProbe.path) HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 10.1.\(n / 256).\(n % 256)\r\n\r\n")
+                "GET \(SharedLimitProbe.path) HTTP/1.1\r\nHost: gw\r\nX-Forwarded-For: 10.1.\(n / 256).\(n % 256)\r\n\r\n"
+            )
             #expect(try await client.readResponse().status == 401)
         }
         try await eventually("the last address's key in Redis") {

@@ -42,7 +42,8 @@ import Testing
     func executeWithOtherMethodIs405AllowPost(method: String) async throws {
         try await ServiceUpstreams.run { gateway, upstreams in
             let body: [UInt8]? = method == "GET" || method == "DELETE" ? nil : Array("{}".utf8)
-            let response = try await gateway.fetch(method, "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: body)
+            let response = try await gateway.fetch(
+                method, "/api/v1/agents/a1/execute", headers: [CoreProxy.auth], body: body)
             GatewayExpect.error(response, status: 405, code: "method_not_allowed")
             #expect(response.header("Allow") == "POST")
             #expect(upstreams.received.isEmpty)

@@ -5,15 +5,16 @@ import Testing
 @Suite("Route matcher")
 struct RouteMatcherTests {
     /// 500 routes of 100 services' shapes, plus a catch-all prefix and a top-level exact route.
-    static let large: [Route] = (0..<100).flatMap { i -> [Route] in
-        [
-            Route("/api/v1/s\(i)*", .orchestration, "/s\(i)*"),
-            Route("/api/v1/s\(i)/items/{id}", .orchestration, "/items/{id}"),
-            Route("/api/v1/s\(i)/exact", .orchestration, "/exact"),
-            Route("POST /api/v1/s\(i)/act", .orchestration, "/act"),
-            Route("/api/v1/s\(i)/deep/*", .orchestration, "/deep/*"),
-        ]
-    } + [Route("/api/v1/*", .memory, "/all/*"), Route("/status", .memory, "/status")]
+    static let large: [Route] =
+        (0..<100).flatMap { i -> [Route] in
+            [
+                Route("/api/v1/s\(i)*", .orchestration, "/s\(i)*"),
+                Route("/api/v1/s\(i)/items/{id}", .orchestration, "/items/{id}"),
+                Route("/api/v1/s\(i)/exact", .orchestration, "/exact"),
+                Route("POST /api/v1/s\(i)/act", .orchestration, "/act"),
+                Route("/api/v1/s\(i)/deep/*", .orchestration, "/deep/*"),
+            ]
+        } + [Route("/api/v1/*", .memory, "/all/*"), Route("/status", .memory, "/status")]
 
     static func matched(_ matcher: RouteMatcher, _ path: Substring, _ method: String = "GET") -> String {
         switch matcher.match(path: path, method: method) {
@@ -23,23 +24,25 @@ struct RouteMatcherTests {
         }
     }
 
-    @Test("500 routes: each path finds its most specific route", arguments: [
-        ("/api/v1/s7", "/api/v1/s7* -> /s7"),
-        ("/api/v1/s7/", "/api/v1/s7* -> /s7/"),
-        ("/api/v1/s7/other/x", "/api/v1/s7* -> /s7/other/x"),
-        ("/api/v1/s7/items/42", "/api/v1/s7/items/{id} -> /items/42"),
-        ("/api/v1/s7/items/42/more", "/api/v1/s7* -> /s7/items/42/more"),
-        ("/api/v1/s7/exact", "/api/v1/s7/exact -> /exact"),
-        ("/api/v1/s7/deep/a/b", "/api/v1/s7/deep/* -> /deep/a/b"),
-        ("/api/v1/s7/deep", "/api/v1/s7/deep/* -> /deep"),
-        ("/api/v1/s7X", "/api/v1/* -> /all/s7X"),
-        ("/api/v1/s99/exact", "/api/v1/s99/exact -> /exact"),
-        ("/api/v1/zzz/1", "/api/v1/* -> /all/zzz/1"),
-        ("/api/v1", "/api/v1/* -> /all"),
-        ("/status", "/status -> /status"),
-        ("/statusX", "404"),
-        ("/", "404"),
-    ])
+    @Test(
+        "500 routes: each path finds its most specific route",
+        arguments: [
+            ("/api/v1/s7", "/api/v1/s7* -> /s7"),
+            ("/api/v1/s7/", "/api/v1/s7* -> /s7/"),
+            ("/api/v1/s7/other/x", "/api/v1/s7* -> /s7/other/x"),
+            ("/api/v1/s7/items/42", "/api/v1/s7/items/{id} -> /items/42"),
+            ("/api/v1/s7/items/42/more", "/api/v1/s7* -> /s7/items/42/more"),
+            ("/api/v1/s7/exact", "/api/v1/s7/exact -> /exact"),
+            ("/api/v1/s7/deep/a/b", "/api/v1/s7/deep/* -> /deep/a/b"),
+            ("/api/v1/s7/deep", "/api/v1/s7/deep/* -> /deep"),
+            ("/api/v1/s7X", "/api/v1/* -> /all/s7X"),
+            ("/api/v1/s99/exact", "/api/v1/s99/exact -> /exact"),
+            ("/api/v1/zzz/1", "/api/v1/* -> /all/zzz/1"),
+            ("/api/v1", "/api/v1/* -> /all"),
+            ("/status", "/status -> /status"),
+            ("/statusX", "404"),
+            ("/", "404"),
+        ])
     func mostSpecific(path: String, expected: String) {
         #expect(Self.matched(RouteMatcher(Self.large), Substring(path)) == expected)
     }

@@ -47,7 +47,9 @@ struct ServiceUpstreams {
                     let text = ConfigurationFile.renderBuiltIn(endpoints: configuration.endpoints)
                     configuration.file = try? ConfigurationFile.parse(text)
                     // The file is the whole truth: the variables no longer matter.
-                    for service in ServiceName.builtIn { configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1") }
+                    for service in ServiceName.builtIn {
+                        configuration.upstreams[service] = UpstreamURL(parsing: "http://127.0.0.1:1")
+                    }
                 }
             }
         } catch {

@@ -39,7 +39,10 @@ struct CORSHeadersTests {
             handler = { _ in
                 .json(
                     #"{"boom":1}"#, status: 500,
-                    headers: [("Access-Control-Allow-Origin", "https://evil.example"), ("Access-Control-Allow-Credentials", "true")])
+                    headers: [
+                        ("Access-Control-Allow-Origin", "https://evil.example"),
+                        ("Access-Control-Allow-Credentials", "true"),
+                    ])
             }
         case .badGateway502:
             handler = { _ in .raw(Array("NOT-HTTP garbage\r\n\r\n".utf8)) }
@@ -48,13 +51,16 @@ struct CORSHeadersTests {
         default:
             handler = SecurityHarness.hostileCORSUpstream
         }
-        try await TestGateway.withUpstream(handler: handler, configure: { config in
-            if kind == .rateLimited429 {
-                config.rateLimitBurst = 1
-                config.rateLimitPerMinute = 1
+        try await TestGateway.withUpstream(
+            handler: handler,
+            configure: { config in
+                if kind == .rateLimited429 {
+                    config.rateLimitBurst = 1
+                    config.rateLimitPerMinute = 1
+                }
+                if kind == .gatewayTimeout504 { config.upstreamResponseTimeoutMilliseconds = 300 }
             }
-            if kind == .gatewayTimeout504 { config.upstreamResponseTimeoutMilliseconds = 300 }
-        }) { (gateway: TestGateway, _: TestUpstream) async throws in
+        ) { (gateway: TestGateway, _: TestUpstream) async throws in
             let user = TestGateway.bearer("u1", roles: ["user"])
             let response: RawHTTPResponse
             switch kind {
@@ -105,7 +111,8 @@ struct CORSHeadersTests {
     }
 
     @Test func upstreamAccessControlHeadersAreRemoved() async throws {
-        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, upstream: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) {
+            (gateway: TestGateway, upstream: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath,
                 headers: [TestGateway.bearer(), ("Origin", "https://evil.example")])

@@ -16,7 +16,8 @@ struct CORSOriginListTests {
     }
 
     @Test func allowedOriginIsEchoedWithCredentials() async throws {
-        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
@@ -28,7 +29,8 @@ struct CORSOriginListTests {
     }
 
     @Test func varyOriginIsMergedWithTheUpstreamVaryIntoOneField() async throws {
-        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)
@@ -45,29 +47,38 @@ struct CORSOriginListTests {
             [("Vary", "Accept-Encoding"), ("vary", "Origin")],
         ]
         for headers in upstreamVary {
-            try await TestGateway.withUpstream(handler: { _ in .json("{}", headers: headers) }, configure: Self.listMode) {
+            try await TestGateway.withUpstream(
+                handler: { _ in .json("{}", headers: headers) }, configure: Self.listMode
+            ) {
                 (gateway: TestGateway, _: TestUpstream) async throws in
                 let response = try await gateway.fetch(
                     "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
                 #expect(response.status == 200)
                 let tokens = Self.varyTokens(response)
-                let expected = Set(headers.flatMap { $0.1.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() } + ["origin"])
+                let expected = Set(
+                    headers.flatMap { $0.1.split(separator: ",") }.map { $0.trimmingSpaces().lowercased() } + ["origin"]
+                )
                 #expect(Set(tokens) == expected, "upstream \(headers) → \(response.headers(named: "Vary"))")
-                #expect(tokens.filter { $0 == "origin" }.count == 1, "upstream \(headers) → \(response.headers(named: "Vary"))")
+                #expect(
+                    tokens.filter { $0 == "origin" }.count == 1,
+                    "upstream \(headers) → \(response.headers(named: "Vary"))")
             }
         }
     }
 
     @Test(arguments: ["https://evil.example", "null", "https://app.example.evil.example", "http://app.example"])
     func otherOriginsGetNoAllowOrigin(_ origin: String) async throws {
-        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream, configure: Self.listMode) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let proxied = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", origin)])
-            let preflight = try await gateway.fetch("OPTIONS", SecurityHarness.protectedPath, headers: [("Origin", origin)])
+            let preflight = try await gateway.fetch(
+                "OPTIONS", SecurityHarness.protectedPath, headers: [("Origin", origin)])
             for (name, response) in [("proxied", proxied), ("OPTIONS", preflight)] {
                 #expect(response.status == 200, "\(name)")
                 #expect(response.headers(named: "Access-Control-Allow-Origin").isEmpty, "\(name): \(response.rawHead)")
-                #expect(response.headers(named: "Access-Control-Allow-Credentials").isEmpty, "\(name): \(response.rawHead)")
+                #expect(
+                    response.headers(named: "Access-Control-Allow-Credentials").isEmpty, "\(name): \(response.rawHead)")
                 #expect(Self.varyTokens(response).contains("origin"), "\(name): \(response.rawHead)")
             }
         }
@@ -102,7 +113,8 @@ struct CORSOriginListTests {
     }
 
     @Test func wildcardModeNeverSendsCredentials() async throws {
-        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(handler: SecurityHarness.hostileCORSUpstream) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let response = try await gateway.fetch(
                 "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer(), ("Origin", Self.allowed)])
             #expect(response.status == 200)

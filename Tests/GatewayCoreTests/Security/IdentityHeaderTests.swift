@@ -44,7 +44,8 @@ struct IdentityHeaderTests {
             let absentRoles = SecurityTokens.valid("no-roles-2", roles: nil)
             for token in [emptyRoles, absentRoles] {
                 let response = try await gateway.fetch(
-                    "GET", SecurityHarness.protectedPath, headers: [SecurityTokens.bearer(token), ("X-User-Roles", "admin")])
+                    "GET", SecurityHarness.protectedPath,
+                    headers: [SecurityTokens.bearer(token), ("X-User-Roles", "admin")])
                 #expect(response.status == 200)
             }
             let recorded = try await upstream.waitForRequests(2)

@@ -18,7 +18,9 @@ struct KeepAliveIdentityTests {
             #expect(try await client.exchange("GET", "/api/v1/admin/b").status == 401)
             #expect(try await client.exchange("GET", "/api/v1/admin/c", headers: [bob]).status == 403)
             #expect(try await client.exchange("GET", "/api/v1/conversations", headers: [bob]).status == 200)
-            #expect(try await client.exchange("GET", "/api/v1/conversations", headers: [SecurityTokens.bearer("junk")]).status == 401)
+            #expect(
+                try await client.exchange("GET", "/api/v1/conversations", headers: [SecurityTokens.bearer("junk")])
+                    .status == 401)
 
             let recorded = try await upstream.waitForRequests(3)
             #expect(recorded.count == 3)
@@ -37,7 +39,8 @@ struct KeepAliveIdentityTests {
             bytes += RawHTTPClient.request("GET", "/api/v1/conversations/1", headers: [carol])
             bytes += RawHTTPClient.request("OPTIONS", "/api/v1/conversations/2")
             bytes += RawHTTPClient.request("GET", "/api/v1/conversations/3", headers: [("X-User-ID", "carol")])
-            bytes += RawHTTPClient.request("GET", "/api/v1/conversations/4", headers: [carol, ("X-User-ID", "mallory")])
+            bytes += RawHTTPClient.request(
+                "GET", "/api/v1/conversations/4", headers: [carol, ("X-User-ID", "mallory")])
             try await client.send(bytes)
             var statuses: [Int] = []
             for i in 0..<4 {
@@ -45,7 +48,9 @@ struct KeepAliveIdentityTests {
                 do {
                     response = try await client.readResponse()
                 } catch {
-                    Issue.record("response #\(i + 1) never came (got \(statuses), upstream saw \(upstream.requests.map(\.uri))): \(error)")
+                    Issue.record(
+                        "response #\(i + 1) never came (got \(statuses), upstream saw \(upstream.requests.map(\.uri))): \(error)"
+                    )
                     return
                 }
                 statuses.append(response.status)

@@ -74,7 +74,8 @@ struct PublicPathTests {
 
     @Test func publicPathWithAnInvalidTokenIsServedWithoutIdentity() async throws {
         try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
-            let expired = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#, exp: String(SecurityTokens.now - 5)))
+            let expired = SecurityTokens.token(
+                SecurityTokens.claims(userID: #""ghost""#, exp: String(SecurityTokens.now - 5)))
             let tampered = SecurityTokens.token(SecurityTokens.claims(userID: #""ghost""#), secret: "nope")
             for token in ["junk", expired, tampered] {
                 let response = try await gateway.fetch(

@@ -57,7 +57,8 @@ struct RateLimitGatewayTests {
     }
 
     @Test func separateUsersHaveSeparateBuckets() async throws {
-        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let alice = TestGateway.bearer("alice")
             let bob = TestGateway.bearer("bob")
             #expect(try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [alice]).status == 200)
@@ -70,7 +71,8 @@ struct RateLimitGatewayTests {
     }
 
     @Test func aJunkTokenDoesNotBuyAFreshBucket() async throws {
-        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             // Anonymous request spends the IP bucket.
             #expect(try await gateway.fetch("GET", SecurityHarness.publicPath).status == 200)
             // Junk tokens, and a forged token naming another user, fall back to that IP bucket.
@@ -84,13 +86,15 @@ struct RateLimitGatewayTests {
                 #expect(protected.status == 429, "limiter runs before auth; token \(token)")
             }
             // The real victim still has the whole bucket.
-            let victim = try await gateway.fetch("GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer("victim")])
+            let victim = try await gateway.fetch(
+                "GET", SecurityHarness.protectedPath, headers: [TestGateway.bearer("victim")])
             #expect(victim.status == 200)
         }
     }
 
     @Test func spoofedForwardedForFromAnUntrustedPeerIsIgnored() async throws {
-        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             let first = try await gateway.fetch(
                 "GET", SecurityHarness.publicPath, headers: [("X-Forwarded-For", "198.51.100.1")])
             #expect(first.status == 200)
@@ -125,7 +129,8 @@ struct RateLimitGatewayTests {
     }
 
     @Test func healthAndReadyAreNotLimited() async throws {
-        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             for i in 0..<8 {
                 #expect(try await gateway.fetch("GET", "/health").status == 200, "health #\(i)")
                 #expect(try await gateway.fetch("GET", "/ready").status == 200, "ready #\(i)")
@@ -139,7 +144,8 @@ struct RateLimitGatewayTests {
     }
 
     @Test func hygieneRefusalsAreNotCounted() async throws {
-        try await TestGateway.withUpstream(configure: Self.tight) { (gateway: TestGateway, _: TestUpstream) async throws in
+        try await TestGateway.withUpstream(configure: Self.tight) {
+            (gateway: TestGateway, _: TestUpstream) async throws in
             for _ in 0..<3 {
                 #expect(try await gateway.fetch("GET", "/api/v1/entity-types/%2e%2e/x").status == 400)
             }

@@ -37,7 +37,9 @@ struct RoleCheckTests {
     func roleRequirement(_ c: Case) async throws {
         try await TestGateway.withUpstream { (gateway: TestGateway, upstream: TestUpstream) async throws in
             var headers: [(String, String)] = []
-            if let roles = c.roles { headers.append(SecurityTokens.bearer(SecurityTokens.valid("role-user", roles: roles))) }
+            if let roles = c.roles {
+                headers.append(SecurityTokens.bearer(SecurityTokens.valid("role-user", roles: roles)))
+            }
             let response = try await gateway.fetch("GET", c.path, headers: headers)
             switch c.expected {
             case 200:

@@ -56,4 +56,3 @@ enum SecurityTokens {
 
     static func bearer(_ token: String) -> (String, String) { ("Authorization", "Bearer " + token) }
 }
-

@@ -23,7 +23,9 @@ struct TokenCommandTests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
     }
 
     @Test
@@ -74,7 +76,8 @@ struct TokenCommandTests {
     func defaultLifetimeIs24Hours() throws {
         let before = Int64(Date().timeIntervalSince1970)
         let (status, stdout, stderr) = try Self.run(
-            ["token", "--user-id", "day-user"], environment: ["JWT_SECRET": TestGateway.secret, "PATH": "/usr/bin:/bin"])
+            ["token", "--user-id", "day-user"],
+            environment: ["JWT_SECRET": TestGateway.secret, "PATH": "/usr/bin:/bin"])
         #expect(status == 0, "stderr: \(stderr)")
         let token = stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(TestTokens.hasValidSignature(token, secret: TestGateway.secret))

@@ -85,7 +85,8 @@ struct TokenSourceGatewayTests {
             #expect(refused.headers(named: "WWW-Authenticate") == ["Bearer"])
 
             let ok = try await gateway.fetch(
-                "GET", Self.path, headers: [SecurityTokens.bearer(token), ("X-API-Key", "secret-key"), ("x-api-key", "two")])
+                "GET", Self.path,
+                headers: [SecurityTokens.bearer(token), ("X-API-Key", "secret-key"), ("x-api-key", "two")])
             #expect(ok.status == 200)
             let recorded = try await upstream.waitForRequests(1)
             #expect(recorded.count == 1)

@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 
 /// A waited-for condition did not come true in time.
 struct TestTimeoutError: Error, CustomStringConvertible {

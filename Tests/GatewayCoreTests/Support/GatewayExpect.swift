@@ -13,7 +13,8 @@ enum GatewayExpect {
     static func standardCORS(
         _ response: RawHTTPResponse, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
     ) {
-        #expect(response.headers(named: "Access-Control-Allow-Origin") == ["*"], "\(what)", sourceLocation: sourceLocation)
+        #expect(
+            response.headers(named: "Access-Control-Allow-Origin") == ["*"], "\(what)", sourceLocation: sourceLocation)
         commonCORS(response, what, sourceLocation: sourceLocation)
         #expect(
             response.headers(named: "Access-Control-Allow-Credentials").isEmpty, "\(what)",
@@ -30,7 +31,8 @@ enum GatewayExpect {
         #expect(
             response.headers(named: "Access-Control-Allow-Headers") == [allowHeaders], "\(what)",
             sourceLocation: sourceLocation)
-        #expect(response.headers(named: "Access-Control-Max-Age") == [maxAge], "\(what)", sourceLocation: sourceLocation)
+        #expect(
+            response.headers(named: "Access-Control-Max-Age") == [maxAge], "\(what)", sourceLocation: sourceLocation)
         #expect(
             response.headers(named: "Access-Control-Expose-Headers") == [exposeHeaders], "\(what)",
             sourceLocation: sourceLocation)

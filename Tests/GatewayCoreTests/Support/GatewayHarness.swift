@@ -1,8 +1,8 @@
 import GatewayCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 
 /// A real gateway, in-process, on an ephemeral loopback port, for integration tests.
 final class TestGateway: Sendable {

@@ -1,6 +1,6 @@
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
-import NIOConcurrencyHelpers
 
 /// Ports for tests that need a closed door, or a port to hand to a child process.
 enum TestPorts {

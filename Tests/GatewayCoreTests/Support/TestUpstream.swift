@@ -40,7 +40,8 @@ final class TestUpstream: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes))
                     )
-                    try channel.pipeline.syncOperations.addHandler(TestUpstreamHandler(core: core, connectionNumber: number))
+                    try channel.pipeline.syncOperations.addHandler(
+                        TestUpstreamHandler(core: core, connectionNumber: number))
                 }
             }
             .bind(host: host, port: requestedPort)

@@ -33,7 +33,8 @@ extension TestUpstreamHandler {
             pump = LargeBodyPump(size: size, chunked: chunked, request: request, headers: headers)
             pumpLargeBody(context: context)
         case .resetAfterHead(let status, let promisedLength, let sentBytes):
-            writeHead(status: status, headers: [("Content-Length", String(promisedLength))], for: request, context: context)
+            writeHead(
+                status: status, headers: [("Content-Length", String(promisedLength))], for: request, context: context)
             let partial = LargeBodyPattern.bytes(offset: 0, length: min(sentBytes, promisedLength))
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: partial))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
@@ -108,7 +109,9 @@ extension TestUpstreamHandler {
         finish(current.request, responseHeaders: current.headers, context: context)
     }
 
-    private func writeHead(status: Int, headers: [(String, String)], for request: RecordedRequest, context: ChannelHandlerContext) {
+    private func writeHead(
+        status: Int, headers: [(String, String)], for request: RecordedRequest, context: ChannelHandlerContext
+    ) {
         var headers = headers
         if !request.keepAlive, !headers.contains(where: { $0.0.lowercased() == "connection" }) {
             headers.append(("Connection", "close"))

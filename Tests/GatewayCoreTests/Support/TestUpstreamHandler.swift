@@ -40,7 +40,8 @@ final class TestUpstreamHandler: ChannelInboundHandler {
         case .head(let head):
             // A client waiting for permission to send its body gets it, as from a real server.
             if head.headers.first(name: "Expect")?.lowercased() == "100-continue" {
-                context.writeAndFlush(wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                context.writeAndFlush(
+                    wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
             recorder = RequestRecorder(head: head, connectionNumber: connectionNumber, retainLimit: core.retainLimit)
         case .body(let buffer):

@@ -30,7 +30,9 @@ enum TestTokens {
 
     /// base64url(HMAC-SHA256(secret, input)).
     static func signature(_ input: String, secret: String) -> String {
-        base64URL(Array(HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(secret.utf8)))))
+        base64URL(
+            Array(
+                HMAC<SHA256>.authenticationCode(for: Array(input.utf8), using: SymmetricKey(data: Array(secret.utf8)))))
     }
 
     /// A token the gateway should accept: `exp` = now + `ttl`, `iat` = now.
