@@ -110,9 +110,10 @@ struct GatewayService: ServiceLifecycle.Service {
         }
         let hangups = Task { [reloader, logger] in
             for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                if server.isTLS { server.reloadTLS() }
                 if let reloader {
                     reloader.requestReload(reason: "SIGHUP")
-                } else {
+                } else if !server.isTLS {
                     logger.notice("SIGHUP: no CONFIG_FILE to reload")
                 }
             }

@@ -23,6 +23,7 @@ func loadConfiguration(profile: GatewayConfiguration.Profile, configFile: String
         var environment = ProcessInfo.processInfo.environment
         if let configFile { environment["CONFIG_FILE"] = configFile }
         configuration = try GatewayConfiguration(environment: environment, profile: profile)
+        try configuration.loadTLS()
     } catch {
         FileHandle.standardError.write(Data("aegis-gateway: \(error.description)\n".utf8))
         throw ExitCode(2)

@@ -47,6 +47,13 @@ public struct GatewayConfiguration: Sendable {
     /// RATE_LIMIT_SYNC_MS: how often local takes are reconciled with Redis.
     public var rateLimitSyncMilliseconds: Int64 = 20
     public var maxConnections: Int = 10_000
+    /// TLS_CERT_FILE and TLS_KEY_FILE (SPEC §17): both or neither; with them the port speaks TLS.
+    public var tlsCertificateFile: String? = nil
+    public var tlsKeyFile: String? = nil
+    /// The pair read from those files (by `loadTLS()`), or made in memory (`dev --tls`, tests).
+    public var tls: TLSCredentials? = nil
+    /// HTTP2_MAX_CONCURRENT_STREAMS: streams one HTTP/2 connection may have open at once.
+    public var http2MaxConcurrentStreams: Int = 100
     public var trustedProxies: [CIDR] = []
     public var corsAllowedOrigins: CORSOrigins = .any
     public var clientHeaderTimeoutSeconds: Int64 = 10
@@ -125,6 +132,16 @@ public struct GatewayConfiguration: Sendable {
         rateLimitRedis = try reader.redisURL("RATE_LIMIT_REDIS_URL")
         rateLimitSyncMilliseconds = try reader.integer("RATE_LIMIT_SYNC_MS", default: rateLimitSyncMilliseconds)
         maxConnections = Int(try reader.integer("MAX_CONNECTIONS", default: Int64(maxConnections)))
+        tlsCertificateFile = env["TLS_CERT_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        tlsKeyFile = env["TLS_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        if tlsCertificateFile != nil && tlsKeyFile == nil {
+            throw ConfigurationError("TLS_KEY_FILE", value: nil, "must be set with TLS_CERT_FILE")
+        }
+        if tlsKeyFile != nil && tlsCertificateFile == nil {
+            throw ConfigurationError("TLS_CERT_FILE", value: nil, "must be set with TLS_KEY_FILE")
+        }
+        http2MaxConcurrentStreams = Int(
+            try reader.integer("HTTP2_MAX_CONCURRENT_STREAMS", default: Int64(http2MaxConcurrentStreams)))
         clientHeaderTimeoutSeconds = try reader.integer(
             "CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
         clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)
@@ -147,5 +164,11 @@ public struct GatewayConfiguration: Sendable {
             }
             logFormat = format
         }
+    }
+
+    /// Reads TLS_CERT_FILE and TLS_KEY_FILE when set; a problem names its variable.
+    public mutating func loadTLS() throws(ConfigurationError) {
+        guard let certificateFile = tlsCertificateFile, let keyFile = tlsKeyFile else { return }
+        tls = try TLSCredentials.load(certificateFile: certificateFile, keyFile: keyFile)
     }
 }

@@ -7,10 +7,13 @@ public struct Peer: Sendable {
     public let address: IPAddress
     public let text: String
     public let isTrusted: Bool
+    /// The connection is TLS: X-Forwarded-Proto is `https` (SPEC §7, §17).
+    public let isSecure: Bool
 
-    public init(_ address: IPAddress, trusted: TrustedProxies) {
+    public init(_ address: IPAddress, trusted: TrustedProxies, secure: Bool = false) {
         self.address = address.unmappedIPv4
         text = self.address.description
         isTrusted = trusted.contains(self.address)
+        isSecure = secure
     }
 }

@@ -26,21 +26,24 @@ final class ClientHandler: ChannelDuplexHandler {
     var context: ChannelHandlerContext?
     /// Decided once, when the connection is added.
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
+    /// The connection is TLS.
+    private let secure: Bool
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     /// Set while the queue is being handled, so a part handled from it does not handle it again.
     private var isHandlingQueue = false
 
-    init(shared: GatewayShared, loop: LoopContext) {
+    init(shared: GatewayShared, loop: LoopContext, secure: Bool = false) {
         self.shared = shared
         self.loop = loop
+        self.secure = secure
         machine = ClientConnectionStateMachine(timeouts: shared.clientTimeouts, now: .now())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
-            peer = Peer(ip, trusted: shared.pipeline.clients.trusted)
+            peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }
         loop.connections[ObjectIdentifier(self)] = self
     }

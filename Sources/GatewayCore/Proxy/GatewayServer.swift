@@ -18,12 +18,15 @@ public final class GatewayServer: Sendable {
     private let sharedLimits: SharedLimitSync?
     private let dns: DNSFollower
     private let dnsRefresh: RepeatedTask?
+    private let tls: TLSContextBox?
 
     private init(
         serverChannel: any Channel, loops: [NIOLoopBound<LoopContext>], readiness: Readiness,
         observability: Observability, configuration: GatewayConfiguration, logger: Logger,
-        limiterSweep: RepeatedTask?, sharedLimits: SharedLimitSync?, dns: DNSFollower, dnsRefresh: RepeatedTask?
+        limiterSweep: RepeatedTask?, sharedLimits: SharedLimitSync?, dns: DNSFollower, dnsRefresh: RepeatedTask?,
+        tls: TLSContextBox?
     ) {
+        self.tls = tls
         self.dns = dns
         self.dnsRefresh = dnsRefresh
         self.limiterSweep = limiterSweep
@@ -44,7 +47,16 @@ public final class GatewayServer: Sendable {
         logger: Logger
     ) async throws -> GatewayServer {
         let readiness = Readiness()
-        let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger)
+        var credentials = configuration.tls
+        if credentials == nil, let certificateFile = configuration.tlsCertificateFile,
+            let keyFile = configuration.tlsKeyFile
+        {
+            credentials = try TLSCredentials.load(certificateFile: certificateFile, keyFile: keyFile)
+        }
+        let tls = credentials.map {
+            TLSContextBox($0, certificateFile: configuration.tlsCertificateFile, keyFile: configuration.tlsKeyFile)
+        }
+        let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger, tls: tls)
         var loops: [NIOLoopBound<LoopContext>] = []
         for eventLoop in group.makeIterator() {
             loops.append(
@@ -78,7 +90,7 @@ public final class GatewayServer: Sendable {
                     guard let loop = byLoop[ObjectIdentifier(channel.eventLoop)]?.value else {
                         throw ChannelError.ioOnClosedChannel
                     }
-                    try Self.configureClientPipeline(channel, shared: shared, loop: loop)
+                    try ClientPipeline.configure(channel, shared: shared, loop: loop)
                 }
             }
         let channel: any Channel
@@ -120,9 +132,19 @@ public final class GatewayServer: Sendable {
         let server = GatewayServer(
             serverChannel: channel, loops: loops, readiness: readiness, observability: observability,
             configuration: configuration, logger: logger, limiterSweep: sweep, sharedLimits: sharedLimits, dns: dns,
-            dnsRefresh: dnsRefresh)
+            dnsRefresh: dnsRefresh, tls: tls)
         swap.withLockedValue { $0 = server }
         return server
+    }
+
+    /// Whether the public port speaks TLS.
+    public var isTLS: Bool { tls != nil }
+
+    /// Reads TLS_CERT_FILE and TLS_KEY_FILE again for new connections (SIGHUP, SPEC §17). Returns
+    /// whether a new pair is in use (a bad one is logged and the old one kept).
+    @discardableResult
+    public func reloadTLS() -> Bool {
+        tls?.reload(logger: logger) ?? false
     }
 
     /// Routes new requests by a configuration file's content from now on (a reload, SPEC §14),
@@ -152,26 +174,6 @@ public final class GatewayServer: Sendable {
         return .milliseconds(max(10, min(250, shortest / 4)))
     }
 
-    private static func configureClientPipeline(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws
-    {
-        let client = ClientHandler(shared: shared, loop: loop)
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        // NIO counts the target, names and values: a head over 64 KiB is refused with 431 (a target
-        // over 8 KiB but within that gets its 414 from the pipeline).
-        limits.maxHeaderListSize = 64 * 1024
-        limits.maxHeaderFieldSize = 64 * 1024
-        limits.maxHeaderFieldCount = 100
-        let sync = channel.pipeline.syncOperations
-        try sync.addHandler(RequestStartHandler(client))
-        // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
-        try sync.addHandler(
-            ByteToMessageHandler(
-                HTTPRequestDecoder(
-                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-            ))
-        try sync.addHandler(client)
-    }
-
     /// SPEC §13: /ready turns 503 at once; serving goes on for SHUTDOWN_DELAY_SECONDS; then no new
     /// connections, idle ones closed, in-flight ones finish within SHUTDOWN_GRACE_SECONDS; the rest
     /// is closed.
@@ -186,7 +188,8 @@ public final class GatewayServer: Sendable {
         for bound in loops {
             let futures = try? await bound.eventLoop.submit {
                 let loop = bound.value
-                let channels = loop.connections.values.compactMap { $0.context?.channel }
+                // HTTP/2 connections get a GOAWAY and close once their streams are done.
+                let channels = loop.connections.values.compactMap { $0.context?.channel } + loop.http2Connections.values
                 for channel in channels {
                     channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
                 }

@@ -11,10 +11,13 @@ final class GatewayShared: Sendable {
     let cors: CORSPolicy
     let rateLimitHeaders: RateLimitHeaders
     let clientTimeouts: ClientConnectionStateMachine.Timeouts
+    /// The TLS context new connections get (SIGHUP replaces it), when TLS is configured.
+    let tls: TLSContextBox?
     /// Diagnostics (stderr), never the access log.
     let logger: Logger
 
-    init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger) {
+    init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger, tls: TLSContextBox?) {
+        self.tls = tls
         self.logger = logger
         self.configuration = configuration
         pipeline = RequestPipeline(

@@ -15,6 +15,8 @@ final class LoopContext {
     let ejectionBase: Int64
     /// Open client connections: for the deadline sweep and for shutdown.
     var connections: [ObjectIdentifier: ClientHandler] = [:]
+    /// Open HTTP/2 connections (their streams are in `connections`): shutdown sends each a GOAWAY.
+    var http2Connections: [ObjectIdentifier: any Channel] = [:]
     private var sweeper: RepeatedTask?
 
     init(eventLoop: any EventLoop, configuration: GatewayConfiguration, routing: RoutingTable, observer: LoopObserver) {

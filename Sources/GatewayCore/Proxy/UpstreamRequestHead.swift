@@ -72,7 +72,11 @@ enum UpstreamRequestHead {
         } else {
             out.append(("X-Forwarded-For", peer))
         }
-        out.append(("X-Forwarded-Proto", (context.peer.isTrusted ? forwardedProto : nil) ?? "http"))
+        out.append(
+            (
+                "X-Forwarded-Proto",
+                (context.peer.isTrusted ? forwardedProto : nil) ?? (context.peer.isSecure ? "https" : "http")
+            ))
         if let host = (context.peer.isTrusted ? forwardedHost : nil) ?? clientHost {
             out.append(("X-Forwarded-Host", host))
         }

@@ -1,3 +1,5 @@
+import NIOSSL
+
 extension RawHTTPClient {
     /// A well-formed HTTP/1.1 request: `Host` added unless given, `Content-Length` added
     /// when there is a body and no framing header was given.
@@ -35,9 +37,10 @@ extension RawHTTPClient {
         _ target: String,
         headers: [(String, String)] = [],
         body: [UInt8]? = nil,
+        tls: NIOSSLContext? = nil,
         timeout: Duration = .seconds(10)
     ) async throws -> RawHTTPResponse {
-        let client = try await connect(port: port)
+        let client = try await connect(port: port, tls: tls)
         do {
             let response = try await client.exchange(method, target, headers: headers, body: body, timeout: timeout)
             await client.close()

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// A test client that speaks HTTP/1.1 by hand over a real loopback socket: it sends
 /// exactly the bytes a test gives it (malformed ones included) and parses responses
@@ -31,9 +32,11 @@ actor RawHTTPClient {
         self.inbox = inbox
     }
 
+    /// `tls`: speak TLS with that context (the server's name is not checked, its chain is).
     static func connect(
         host: String = "127.0.0.1",
         port: Int,
+        tls: NIOSSLContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RawHTTPClient {
         let inbox = AwaitableState(ClientInbox())
@@ -41,6 +44,10 @@ actor RawHTTPClient {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ClientInboxHandler(inbox: inbox))
                 }
             }

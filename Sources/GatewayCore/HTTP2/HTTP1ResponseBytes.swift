@@ -1,0 +1,159 @@
+import NIOCore
+import NIOHTTP1
+
+/// Reads back the HTTP/1.1 response bytes `ClientHandler` writes, as response parts: on an
+/// HTTP/2 stream the same handler serves the request, and this turns its bytes into what the
+/// stream codec sends as HEADERS and DATA frames.
+///
+/// Only the gateway's own output is parsed here (`HeadSerializer`, `ClientResponseHead`): one
+/// status line, `Name: value` lines, then a body framed by Content-Length, chunked, or nothing.
+/// Anything else is a bug, reported as `.malformed`, never trusted bytes from a peer.
+struct HTTP1ResponseBytes {
+    enum Part: Equatable {
+        case head(HTTPResponseHead)
+        case body(ByteBuffer)
+        case end
+    }
+
+    enum Failure: Error { case malformed }
+
+    private enum State {
+        case head
+        case length(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case lastChunkEnd
+    }
+
+    private var state = State.head
+    private var pending: ByteBuffer?
+    /// The request's method: a response to HEAD has no body whatever its fields say.
+    var requestMethod = HTTPMethod.GET
+
+    /// Feeds bytes in order; returns the parts they complete.
+    mutating func feed(_ bytes: ByteBuffer) throws(Failure) -> [Part] {
+        var buffer: ByteBuffer
+        if var held = pending {
+            var copy = bytes
+            held.writeBuffer(&copy)
+            buffer = held
+            pending = nil
+        } else {
+            buffer = bytes
+        }
+        var parts: [Part] = []
+        loop: while buffer.readableBytes > 0 {
+            switch state {
+            case .head:
+                guard let end = Self.find(Self.headEnd, in: buffer) else { break loop }
+                let headBytes = buffer.readSlice(length: end + 4)!
+                let (head, framing) = try Self.parseHead(headBytes, method: requestMethod)
+                if head.status.code < 200 {
+                    // An interim 100 Continue: HTTP/2 carries it as its own HEADERS; dropped here.
+                    continue
+                }
+                parts.append(.head(head))
+                switch framing {
+                case .none:
+                    parts.append(.end)
+                case .length(let count) where count == 0:
+                    parts.append(.end)
+                case .length(let count):
+                    state = .length(remaining: count)
+                case .chunked:
+                    state = .chunkSize
+                }
+            case .length(let remaining):
+                let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
+                parts.append(.body(slice))
+                if remaining == slice.readableBytes {
+                    parts.append(.end)
+                    state = .head
+                } else {
+                    state = .length(remaining: remaining - slice.readableBytes)
+                }
+            case .chunkSize:
+                guard let end = Self.find(Self.crlf, in: buffer) else { break loop }
+                let line = buffer.readSlice(length: end)!
+                buffer.moveReaderIndex(forwardBy: 2)
+                guard let size = Int(String(buffer: line), radix: 16), size >= 0 else { throw .malformed }
+                state = size == 0 ? .lastChunkEnd : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
+                parts.append(.body(slice))
+                state =
+                    remaining == slice.readableBytes
+                    ? .chunkDataEnd : .chunkData(remaining: remaining - slice.readableBytes)
+            case .chunkDataEnd, .lastChunkEnd:
+                guard buffer.readableBytes >= 2 else { break loop }
+                guard buffer.readBytes(length: 2) == [13, 10] else { throw .malformed }
+                if case .lastChunkEnd = state {
+                    parts.append(.end)
+                    state = .head
+                } else {
+                    state = .chunkSize
+                }
+            }
+        }
+        if buffer.readableBytes > 0 { pending = buffer }
+        return parts
+    }
+
+    private enum Framing {
+        case none
+        case length(Int)
+        case chunked
+    }
+
+    private static let headEnd: [UInt8] = Array("\r\n\r\n".utf8)
+    private static let crlf: [UInt8] = Array("\r\n".utf8)
+
+    private static func find(_ needle: [UInt8], in buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard bytes.count >= needle.count else { return nil }
+            var index = 0
+            while index <= bytes.count - needle.count {
+                if bytes[index] == needle[0] && zip(needle.indices, needle).allSatisfy({ bytes[index + $0] == $1 }) {
+                    return index
+                }
+                index += 1
+            }
+            return nil
+        }
+    }
+
+    private static func parseHead(_ bytes: ByteBuffer, method: HTTPMethod) throws(Failure) -> (
+        HTTPResponseHead, Framing
+    ) {
+        let text = String(buffer: bytes)
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
+        guard let statusLine = lines.popFirst() else { throw .malformed }
+        let statusParts = statusLine.split(separator: " ", maxSplits: 2)
+        guard statusParts.count >= 2, let code = Int(statusParts[1]) else { throw .malformed }
+        var headers = HTTPHeaders()
+        var framing = Framing.none
+        var hasLength: Int?
+        var chunked = false
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { throw .malformed }
+            let name = line[..<colon]
+            let value = line[line.index(after: colon)...].drop(while: { $0 == " " })
+            if name.lowercased() == "content-length" { hasLength = Int(value) }
+            if name.lowercased() == "transfer-encoding" {
+                chunked = true
+                continue
+            }
+            headers.add(name: String(name), value: String(value))
+        }
+        let status = HTTPResponseStatus(statusCode: code)
+        if method != .HEAD && code >= 200 && code != 204 && code != 304 {
+            if chunked {
+                framing = .chunked
+            } else if let hasLength {
+                framing = .length(hasLength)
+            }
+        }
+        return (HTTPResponseHead(version: .http2, status: status, headers: headers), framing)
+    }
+}

@@ -1,0 +1,107 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
+import NIOTLS
+
+/// Builds a client connection's pipeline (SPEC §17): TLS when configured, then HTTP/2 or
+/// HTTP/1.1 by ALPN; on a cleartext port, HTTP/2 by prior knowledge (its preface) or HTTP/1.1.
+/// Every request, of either version, ends at a `ClientHandler`.
+enum ClientPipeline {
+    static func configure(_ channel: any Channel, shared: GatewayShared, loop: LoopContext) throws {
+        let sync = channel.pipeline.syncOperations
+        // The handlers below run on this loop; the bound only carries the loop's state into them.
+        let bound = NIOLoopBound(loop, eventLoop: channel.eventLoop)
+        if let tls = shared.tls {
+            try sync.addHandler(NIOSSLServerHandler(context: tls.current))
+            try sync.addHandler(
+                ApplicationProtocolNegotiationHandler { result, channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        if case .negotiated("h2") = result {
+                            try configureHTTP2(channel, shared: shared, loop: bound.value, secure: true)
+                        } else {
+                            try configureHTTP1(channel, shared: shared, loop: bound.value, secure: true)
+                        }
+                    }
+                })
+        } else {
+            try sync.addHandler(
+                PriorKnowledgeSniffer { isHTTP2, channel in
+                    if isHTTP2 {
+                        try configureHTTP2(channel, shared: shared, loop: loop, secure: false)
+                    } else {
+                        try configureHTTP1(channel, shared: shared, loop: loop, secure: false)
+                    }
+                })
+        }
+    }
+
+    static func configureHTTP1(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
+        let client = ClientHandler(shared: shared, loop: loop, secure: secure)
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        // NIO counts the target, names and values: a head over 64 KiB is refused with 431 (a target
+        // over 8 KiB but within that gets its 414 from the pipeline).
+        limits.maxHeaderListSize = 64 * 1024
+        limits.maxHeaderFieldSize = 64 * 1024
+        limits.maxHeaderFieldCount = 100
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(RequestStartHandler(client))
+        // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
+        try sync.addHandler(
+            ByteToMessageHandler(
+                HTTPRequestDecoder(
+                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
+            ))
+        try sync.addHandler(client)
+    }
+
+    /// One `ClientHandler` per stream, on the connection's event loop, so the forwarding path and
+    /// its upstream pool stay loop-local as for HTTP/1.1.
+    static func configureHTTP2(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
+        let configuration = shared.configuration
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.http2MaxConcurrentStreams),
+            HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Windows.stream),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
+        ]
+        connection.targetWindowSize = HTTP2Windows.connection
+        var stream = NIOHTTP2Handler.StreamConfiguration()
+        stream.targetWindowSize = HTTP2Windows.stream
+        // As the HTTP/1.1 socket's: a 64 KiB response and its head are out before backpressure.
+        stream.outboundBufferSizeHighWatermark = 256 * 1024
+        stream.outboundBufferSizeLowWatermark = 64 * 1024
+        let bound = NIOLoopBound(loop, eventLoop: channel.eventLoop)
+        let manager = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(
+                maxIdleTime: .seconds(configuration.clientIdleTimeoutSeconds), maxAge: nil,
+                maxGraceTime: .seconds(configuration.shutdownGraceSeconds), keepalive: nil))
+        let sync = channel.pipeline.syncOperations
+        _ = try sync.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
+            streamDelegate: manager.http2StreamDelegate
+        ) { streamChannel in
+            streamChannel.eventLoop.makeCompletedFuture {
+                let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)
+                let streamSync = streamChannel.pipeline.syncOperations
+                try streamSync.addHandler(HTTP2AuthorityCheck())
+                try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try streamSync.addHandler(HTTP2StreamResponseHandler())
+                try streamSync.addHandler(client)
+            }
+        }
+        try sync.addHandler(manager)
+        loop.http2Connections[ObjectIdentifier(channel)] = channel
+        channel.closeFuture.assumeIsolated().whenComplete { _ in
+            loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))
+        }
+    }
+}
+
+/// HTTP/2 flow-control windows (SPEC §17: one 64 MiB download over one stream no slower than
+/// over HTTP/1.1). The defaults (64 KiB) cap a stream at one window per round trip.
+enum HTTP2Windows {
+    static let stream = 1 << 20
+    static let connection = 8 << 20
+}

@@ -1,0 +1,114 @@
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOPosix
+import NIOSSL
+
+/// An HTTP/2 client for tests: over TLS (ALPN h2) or cleartext with prior knowledge. Requests are
+/// written as raw HEADERS and DATA frames, so a test can send what no library client would (a
+/// Host that disagrees with `:authority`, say). Over TLS it offers only `h2`: the server speaks
+/// HTTP/2 only when ALPN chose it, so a working request shows that it did.
+final class H2TestClient: Sendable {
+    let channel: any Channel
+    private let multiplexer: NIOHTTP2Handler.StreamMultiplexer
+
+    private init(channel: any Channel, multiplexer: NIOHTTP2Handler.StreamMultiplexer) {
+        self.channel = channel
+        self.multiplexer = multiplexer
+    }
+
+    static func connect(port: Int, tls: NIOSSLContext? = nil) async throws -> H2TestClient {
+        let (channel, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    if let tls {
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                    }
+                    let multiplexer = try sync.configureHTTP2Pipeline(
+                        mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
+                    ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
+                    return (channel, multiplexer)
+                }
+            }
+        return H2TestClient(channel: channel, multiplexer: multiplexer)
+    }
+
+    struct Response: Sendable {
+        var status: Int
+        var headers: HPACKHeaders
+        var body: [UInt8]
+        /// DATA frames as they came, each with its arrival.
+        var frames: [(bytes: [UInt8], at: ContinuousClock.Instant)]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? { headers.first(name: name) }
+    }
+
+    struct StreamReset: Error { let code: HTTP2ErrorCode }
+
+    /// Sends one request on a new stream and waits for its whole response.
+    func request(
+        _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        authority: String = "gateway.test", scheme: String = "https"
+    ) async throws -> Response {
+        let promise = channel.eventLoop.makePromise(of: Response.self)
+        let created = channel.eventLoop.makePromise(of: (any Channel).self)
+        multiplexer.createStreamChannel(promise: created) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+            }
+        }
+        let stream = try await created.futureResult.get()
+        var block = HPACKHeaders([(":method", method), (":scheme", scheme), (":path", path), (":authority", authority)])
+        for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
+        stream.write(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: body == nil)), promise: nil)
+        if let body {
+            stream.write(
+                HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(bytes: body)), endStream: true)),
+                promise: nil)
+        }
+        stream.flush()
+        return try await promise.futureResult.get()
+    }
+
+    func close() async {
+        try? await channel.close()
+    }
+}
+
+/// Gathers one stream's response.
+private final class ResponseCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    private let promise: EventLoopPromise<H2TestClient.Response>
+    private var response = H2TestClient.Response(status: 0, headers: [:], body: [], frames: [])
+
+    init(promise: EventLoopPromise<H2TestClient.Response>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .headers(let headers):
+            if let status = headers.headers.first(name: ":status").flatMap(Int.init), status >= 200 {
+                response.status = status
+                response.headers = headers.headers
+            }
+            if headers.endStream { promise.succeed(response) }
+        case .data(let data):
+            if case .byteBuffer(let buffer) = data.data {
+                let bytes = Array(buffer.readableBytesView)
+                response.body += bytes
+                if !bytes.isEmpty { response.frames.append((bytes, .now)) }
+            }
+            if data.endStream { promise.succeed(response) }
+        case .rstStream(let code):
+            promise.fail(H2TestClient.StreamReset(code: code))
+        default:
+            break
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise.fail(ChannelError.eof)
+    }
+}
