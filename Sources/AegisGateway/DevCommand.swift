@@ -14,8 +14,20 @@ struct DevCommand: AsyncParsableCommand {
         name: .long, help: "A configuration file (SPEC §14): its routes, with a stand-in for each service it names.")
     var config: String?
 
+    @Flag(
+        name: .long,
+        help:
+            "Serve HTTPS with HTTP/2 (port 8443 unless API_GATEWAY_PORT says) with a certificate for localhost from a CA made at start."
+    )
+    var tls = false
+
     func run() async throws {
         var configuration = try loadConfiguration(profile: .dev, configFile: config)
+        var curlOptions = ""
+        if tls {
+            let certificatePath = try DevTLS.enable(&configuration)
+            curlOptions = "--cacert \(certificatePath)"
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: EventLoopThreads.count)
         let services =
             configuration.file.map { Array($0.services.keys).sorted { $0.rawValue < $1.rawValue } }
@@ -37,9 +49,20 @@ struct DevCommand: AsyncParsableCommand {
             configuration.configFile = nil
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        let shownHost = configuration.host == "::" || configuration.host == "0.0.0.0" ? "localhost" : host
-        try await GatewayRunner(configuration: configuration, group: group) { port in
-            let text = quickstart(gatewayBaseURL: "http://\(shownHost):\(port)")
+        var shownHost = configuration.host == "::" || configuration.host == "0.0.0.0" ? "localhost" : host
+        // The certificate names localhost; so does the URL, so that curl and browsers accept it.
+        if tls && (shownHost == "127.0.0.1" || shownHost == "[::1]") { shownHost = "localhost" }
+        let scheme = tls ? "https" : "http"
+        try await GatewayRunner(configuration: configuration, group: group) { [shownHost, curlOptions, tls] port in
+            var text = quickstart(gatewayBaseURL: "\(scheme)://\(shownHost):\(port)", curlOptions: curlOptions)
+            if tls {
+                text += """
+                    # TLS: a certificate for localhost, 127.0.0.1 and ::1 from a CA made at this start (the file
+                    # above is that CA; curl trusts it with --cacert, or skip checks with -k). HTTP/2 is offered by
+                    # ALPN (curl --http2). For a browser, import the file as a trusted authority, or accept the warning.
+
+                    """
+            }
             FileHandle.standardOutput.write(Data((text + "\n").utf8))
         }.run()
         try? await stack.shutdown()

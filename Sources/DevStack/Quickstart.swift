@@ -1,11 +1,14 @@
 /// Copy-paste curl lines for a gateway running in dev mode, printed at start so a new
 /// user gets from "it started" to "I made an authorised call" without reading docs.
 ///
-/// - Parameter gatewayBaseURL: the gateway's public base URL, e.g. `http://127.0.0.1:8000`.
-public func quickstart(gatewayBaseURL: String) -> String {
+/// - Parameters:
+///   - gatewayBaseURL: the gateway's public base URL, e.g. `http://127.0.0.1:8000`.
+///   - curlOptions: added to every curl line (`--cacert FILE` for dev TLS).
+public func quickstart(gatewayBaseURL: String, curlOptions: String = "") -> String {
     let base = gatewayBaseURL.hasSuffix("/") ? String(gatewayBaseURL.dropLast()) : gatewayBaseURL
+    let curl = curlOptions.isEmpty ? "curl" : "curl \(curlOptions)"
     let login =
-        "curl -s -X POST \(base)/api/v1/auth/token -H 'Content-Type: application/json' "
+        "\(curl) -s -X POST \(base)/api/v1/auth/token -H 'Content-Type: application/json' "
         + "-d '{\"email\":\"\(DevCredentials.email)\",\"password\":\"\(DevCredentials.password)\"}'"
     // sed rather than jq or python: present on every machine that has bash and curl.
     let capture = "TOKEN=$(\(login) | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')"
@@ -20,10 +23,10 @@ public func quickstart(gatewayBaseURL: String) -> String {
         \(capture)
 
         # an authorised call
-        curl -s \(base)/api/v1/conversations -H "Authorization: Bearer $TOKEN"
+        \(curl) -s \(base)/api/v1/conversations -H "Authorization: Bearer $TOKEN"
 
         # a Server-Sent Events stream
-        curl -N \(base)/api/v1/agents/a1/stream/c1 -H "Authorization: Bearer $TOKEN"
+        \(curl) -N \(base)/api/v1/agents/a1/stream/c1 -H "Authorization: Bearer $TOKEN"
 
         """
 }

@@ -17,14 +17,17 @@ final class H2TestClient: Sendable {
         self.multiplexer = multiplexer
     }
 
-    static func connect(port: Int, tls: NIOSSLContext? = nil) async throws -> H2TestClient {
+    /// `serverHostname`: the name the server's certificate must carry (checked when given).
+    static func connect(port: Int, tls: NIOSSLContext? = nil, serverHostname: String? = nil) async throws
+        -> H2TestClient
+    {
         let (channel, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls {
-                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                        try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                     }
                     let multiplexer = try sync.configureHTTP2Pipeline(
                         mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
