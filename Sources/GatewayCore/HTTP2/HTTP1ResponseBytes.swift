@@ -123,37 +123,64 @@ struct HTTP1ResponseBytes {
         }
     }
 
+    /// The head's status and fields, read from the bytes without splitting strings: a name or a
+    /// value becomes a `String` once, as `HTTPHeaders` needs it.
     private static func parseHead(_ bytes: ByteBuffer, method: HTTPMethod) throws(Failure) -> (
         HTTPResponseHead, Framing
     ) {
-        let text = String(buffer: bytes)
-        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true)[...]
-        guard let statusLine = lines.popFirst() else { throw .malformed }
-        let statusParts = statusLine.split(separator: " ", maxSplits: 2)
-        guard statusParts.count >= 2, let code = Int(statusParts[1]) else { throw .malformed }
-        var headers = HTTPHeaders()
-        var framing = Framing.none
-        var hasLength: Int?
-        var chunked = false
-        for line in lines {
-            guard let colon = line.firstIndex(of: ":") else { throw .malformed }
-            let name = line[..<colon]
-            let value = line[line.index(after: colon)...].drop(while: { $0 == " " })
-            if name.lowercased() == "content-length" { hasLength = Int(value) }
-            if name.lowercased() == "transfer-encoding" {
-                chunked = true
-                continue
+        let parsed: (Int, HTTPHeaders, Int?, Bool)? = bytes.withUnsafeReadableBytes { raw in
+            // "HTTP/1.x NNN": the writer is ours, so the status code is always at 9..<12.
+            guard raw.count >= 16, raw[8] == 0x20 else { return nil }
+            var code = 0
+            for index in 9..<12 {
+                let digit = Int(raw[index]) - 0x30
+                guard (0...9).contains(digit) else { return nil }
+                code = code * 10 + digit
             }
-            headers.add(name: String(name), value: String(value))
+            var headers = HTTPHeaders()
+            var length: Int?
+            var chunked = false
+            guard var line = Self.lineEnd(raw, from: 12).map({ $0 + 2 }) else { return nil }
+            while let end = Self.lineEnd(raw, from: line), end > line {
+                guard let colon = raw[line..<end].firstIndex(of: UInt8(ascii: ":")) else { return nil }
+                var valueStart = colon + 1
+                while valueStart < end && raw[valueStart] == 0x20 { valueStart += 1 }
+                let name = UnsafeRawBufferPointer(rebasing: raw[line..<colon])
+                let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<end])
+                if name.count == 17 && HeaderNames.equals(name, "transfer-encoding") {
+                    chunked = true
+                } else {
+                    if name.count == 14 && HeaderNames.equals(name, "content-length") {
+                        length = Int(String(decoding: value, as: UTF8.self))
+                    }
+                    headers.add(
+                        name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+                }
+                line = end + 2
+            }
+            return (code, headers, length, chunked)
         }
-        let status = HTTPResponseStatus(statusCode: code)
+        guard let (code, headers, length, chunked) = parsed else { throw .malformed }
+        var framing = Framing.none
         if method != .HEAD && code >= 200 && code != 204 && code != 304 {
             if chunked {
                 framing = .chunked
-            } else if let hasLength {
-                framing = .length(hasLength)
+            } else if let length {
+                framing = .length(length)
             }
         }
-        return (HTTPResponseHead(version: .http2, status: status, headers: headers), framing)
+        return (
+            HTTPResponseHead(version: .http2, status: HTTPResponseStatus(statusCode: code), headers: headers), framing
+        )
+    }
+
+    /// The index of the next CRLF at or after `start`.
+    private static func lineEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index + 1 < raw.count {
+            if raw[index] == 0x0D && raw[index + 1] == 0x0A { return index }
+            index += 1
+        }
+        return nil
     }
 }

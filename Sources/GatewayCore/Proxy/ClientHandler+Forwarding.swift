@@ -30,7 +30,7 @@ extension ClientHandler {
             upstreamFields: balanced ? fields : nil, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
             requestID: requestID, started: started, origin: facts.origin)
         self.exchange = exchange
-        machine.forwardingStarted(clientKeepAlive: head.isKeepAlive, hasBody: facts.hasBody, now: started)
+        machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: facts.hasBody, now: started)
         loop.balancer.began(endpoint: plan.upstream.endpointID, service: plan.endpoints.serviceID)
         loop.observer.requestStarted()
         if facts.expectsContinue, let context {

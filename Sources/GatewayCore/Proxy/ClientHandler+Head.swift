@@ -22,7 +22,7 @@ extension ClientHandler {
     ) {
         // An unread body we will not read: close rather than parse it as the next request.
         let close = machine.answeredLocally(
-            closeRequested: local.closeConnection || !head.isKeepAlive
+            closeRequested: local.closeConnection || !head.keepsConnection
                 || (facts.hasBody && (facts.expectsContinue || facts.hasLargeBody)),
             hasBody: facts.hasBody, now: started)
         writeLocal(
@@ -78,6 +78,13 @@ extension ClientHandler {
         context.write(wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
         context.flush()
     }
+}
+
+extension HTTPRequestHead {
+    /// Whether the connection stays open after this request. An HTTP/2 stream ends with its
+    /// response by itself (and has no Connection field), so it counts as kept: its response is
+    /// flushed with the others of the tick instead of on its own.
+    var keepsConnection: Bool { version.major == 2 || isKeepAlive }
 }
 
 /// A request target's path, without its query (for logs: hygiene has its own parse).
