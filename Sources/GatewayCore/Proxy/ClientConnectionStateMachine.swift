@@ -307,15 +307,18 @@ struct ClientConnectionStateMachine {
 
     enum DeadlineAction: Equatable {
         case none
-        /// A client-side deadline passed (head, idle, request body, or a client that reads nothing).
+        /// A client-side deadline passed (head, idle, request body).
         case close
+        /// The client took no response byte for the progress timeout.
+        case clientStalled
         /// No upstream response head in time: answer 504 (then `answeredBeforeResponse`).
         case responseTimeout
     }
 
     /// The loop's sweeper asks; the one place deadlines are judged.
     func deadlinePassed(now: NIODeadline) -> DeadlineAction {
-        if writeStallDeadline < now || bodyDeadline < now { return .close }
+        if writeStallDeadline < now { return .clientStalled }
+        if bodyDeadline < now { return .close }
         switch state {
         case .awaitingHead(let deadline, _):
             return deadline < now ? .close : .none

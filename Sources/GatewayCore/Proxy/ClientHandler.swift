@@ -218,6 +218,14 @@ final class ClientHandler: ChannelDuplexHandler {
             break
         case .close:
             Self.flushAndClose(context)
+        case .clientStalled:
+            // On HTTP/2 the stream cannot move because the client never opens its window: the
+            // whole connection goes (SPEC §17), with a GOAWAY that says why.
+            if let connection = context.channel.parent {
+                HTTP2GoAway.clientStalled(connection)
+            } else {
+                Self.flushAndClose(context)
+            }
         case .responseTimeout:
             guard let exchange else { return }
             endpointFailed(exchange)

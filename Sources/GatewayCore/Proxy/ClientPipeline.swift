@@ -92,6 +92,7 @@ enum ClientPipeline {
             }
         }
         try sync.addHandler(manager)
+        try sync.addHandler(HTTP2ConnectionErrorHandler())
         loop.http2Connections[ObjectIdentifier(channel)] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))

@@ -198,7 +198,7 @@ import Testing
         var machine = Self.relaying()
         #expect(machine.writabilityChanged(isWritable: false, now: Self.at(2)) == false)
         #expect(machine.deadlinePassed(now: Self.at(32)) == .none)
-        #expect(machine.deadlinePassed(now: Self.at(33)) == .close)
+        #expect(machine.deadlinePassed(now: Self.at(33)) == .clientStalled)
         // Writable again in time: upstream reads resume and the deadline is gone.
         #expect(machine.writabilityChanged(isWritable: true, now: Self.at(20)) == true)
         #expect(machine.deadlinePassed(now: Self.at(33)) == .none)
