@@ -69,8 +69,8 @@ enum ClientPipeline {
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = HTTP2Windows.stream
         // As the HTTP/1.1 socket's: a 64 KiB response and its head are out before backpressure.
-        stream.outboundBufferSizeHighWatermark = 256 * 1024
-        stream.outboundBufferSizeLowWatermark = 64 * 1024
+        stream.outboundBufferSizeHighWatermark = 1 << 20
+        stream.outboundBufferSizeLowWatermark = 256 * 1024
         let bound = NIOLoopBound(loop, eventLoop: channel.eventLoop)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
