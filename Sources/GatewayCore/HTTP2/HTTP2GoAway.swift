@@ -11,6 +11,6 @@ enum HTTP2GoAway {
 }
 
 extension HTTP2GoAway {
-    /// A stream could not send for PROXY_PROGRESS_TIMEOUT: the client does not open its window.
+    /// A stream could not send for the progress timeout (SPEC §10, 60 s): the client does not open its window.
     static func clientStalled(_ connection: any Channel) { send(.enhanceYourCalm, andClose: connection) }
 }

@@ -12,7 +12,7 @@ struct ClientConnectionStateMachine {
         var header: TimeAmount
         /// Between requests on a kept-alive connection (CLIENT_IDLE_TIMEOUT_SECONDS).
         var idle: TimeAmount
-        /// Each request body part, and a client that reads nothing (PROXY_PROGRESS_TIMEOUT).
+        /// Each request body part, and a client that reads nothing (SPEC §10: 60 s without progress).
         var progress: TimeAmount
         /// From the whole request being upstream to the response head (UPSTREAM_RESPONSE_TIMEOUT).
         var response: TimeAmount
