@@ -2,17 +2,23 @@ import NIOCore
 import NIOHTTP1
 
 /// Reads back the HTTP/1.1 response bytes `ClientHandler` writes, as response parts: on an
-/// HTTP/2 stream the same handler serves the request, and this turns its bytes into what the
-/// stream codec sends as HEADERS and DATA frames.
+/// HTTP/2 stream the same handler serves the request, and this turns its bytes into what
+/// `HTTP2StreamCodec` sends as HEADERS and DATA frames. Field names come out lower-cased and
+/// without the connection-specific fields HTTP/2 forbids (RFC 9113 §8.2.2), ready for HPACK.
 ///
 /// Only the gateway's own output is parsed here (`HeadSerializer`, `ClientResponseHead`): one
 /// status line, `Name: value` lines, then a body framed by Content-Length, chunked, or nothing.
 /// Anything else is a bug, reported as `.malformed`, never trusted bytes from a peer.
 struct HTTP1ResponseBytes {
     enum Part: Equatable {
-        case head(HTTPResponseHead)
+        case head(status: Int, fields: [Field])
         case body(ByteBuffer)
         case end
+    }
+
+    struct Field: Equatable {
+        var name: String
+        var value: String
     }
 
     enum Failure: Error { case malformed }
@@ -48,12 +54,12 @@ struct HTTP1ResponseBytes {
             case .head:
                 guard let end = Self.find(Self.headEnd, in: buffer) else { break loop }
                 let headBytes = buffer.readSlice(length: end + 4)!
-                let (head, framing) = try Self.parseHead(headBytes, method: requestMethod)
-                if head.status.code < 200 {
+                let (status, fields, framing) = try Self.parseHead(headBytes, method: requestMethod)
+                if status < 200 {
                     // An interim 100 Continue: HTTP/2 carries it as its own HEADERS; dropped here.
                     continue
                 }
-                parts.append(.head(head))
+                parts.append(.head(status: status, fields: fields))
                 switch framing {
                 case .none:
                     parts.append(.end)
@@ -125,10 +131,10 @@ struct HTTP1ResponseBytes {
 
     /// The head's status and fields, read from the bytes without splitting strings: a name or a
     /// value becomes a `String` once, as `HTTPHeaders` needs it.
-    private static func parseHead(_ bytes: ByteBuffer, method: HTTPMethod) throws(Failure) -> (
-        HTTPResponseHead, Framing
-    ) {
-        let parsed: (Int, HTTPHeaders, Int?, Bool)? = bytes.withUnsafeReadableBytes { raw in
+    private static func parseHead(
+        _ bytes: ByteBuffer, method: HTTPMethod
+    ) throws(Failure) -> (status: Int, fields: [Field], framing: Framing) {
+        let parsed: (Int, [Field], Int?, Bool)? = bytes.withUnsafeReadableBytes { raw in
             // "HTTP/1.x NNN": the writer is ours, so the status code is always at 9..<12.
             guard raw.count >= 16, raw[8] == 0x20 else { return nil }
             var code = 0
@@ -137,7 +143,8 @@ struct HTTP1ResponseBytes {
                 guard (0...9).contains(digit) else { return nil }
                 code = code * 10 + digit
             }
-            var headers = HTTPHeaders()
+            var fields: [Field] = []
+            fields.reserveCapacity(16)
             var length: Int?
             var chunked = false
             guard var line = Self.lineEnd(raw, from: 12).map({ $0 + 2 }) else { return nil }
@@ -149,18 +156,17 @@ struct HTTP1ResponseBytes {
                 let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<end])
                 if name.count == 17 && HeaderNames.equals(name, "transfer-encoding") {
                     chunked = true
-                } else {
+                } else if !Self.isConnectionSpecific(name) {
                     if name.count == 14 && HeaderNames.equals(name, "content-length") {
                         length = Int(String(decoding: value, as: UTF8.self))
                     }
-                    headers.add(
-                        name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+                    fields.append(Field(name: Self.lowercased(name), value: String(decoding: value, as: UTF8.self)))
                 }
                 line = end + 2
             }
-            return (code, headers, length, chunked)
+            return (code, fields, length, chunked)
         }
-        guard let (code, headers, length, chunked) = parsed else { throw .malformed }
+        guard let (code, fields, length, chunked) = parsed else { throw .malformed }
         var framing = Framing.none
         if method != .HEAD && code >= 200 && code != 204 && code != 304 {
             if chunked {
@@ -169,9 +175,24 @@ struct HTTP1ResponseBytes {
                 framing = .length(length)
             }
         }
-        return (
-            HTTPResponseHead(version: .http2, status: HTTPResponseStatus(statusCode: code), headers: headers), framing
-        )
+        return (code, fields, framing)
+    }
+
+    /// Connection, Keep-Alive, Proxy-Connection and Upgrade: meaningless on an HTTP/2 stream.
+    private static func isConnectionSpecific(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 10: HeaderNames.equals(name, "connection") || HeaderNames.equals(name, "keep-alive")
+        case 16: HeaderNames.equals(name, "proxy-connection")
+        case 7: HeaderNames.equals(name, "upgrade")
+        default: false
+        }
+    }
+
+    /// The name in ASCII lower case, as HTTP/2 requires (a copy only when it has capitals).
+    private static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        let isUpper: (UInt8) -> Bool = { (0x41...0x5A).contains($0) }
+        guard name.contains(where: isUpper) else { return String(decoding: name, as: UTF8.self) }
+        return String(decoding: name.map { isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// The index of the next CRLF at or after `start`.

@@ -78,6 +78,7 @@ enum ClientPipeline {
                 maxIdleTime: .seconds(configuration.clientIdleTimeoutSeconds), maxAge: nil,
                 maxGraceTime: .seconds(configuration.shutdownGraceSeconds), keepalive: nil))
         let sync = channel.pipeline.syncOperations
+        try sync.addHandler(HTTP2GoAwayWatcher())
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate
@@ -85,14 +86,11 @@ enum ClientPipeline {
             streamChannel.eventLoop.makeCompletedFuture {
                 let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)
                 let streamSync = streamChannel.pipeline.syncOperations
-                try streamSync.addHandler(HTTP2AuthorityCheck())
-                try streamSync.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try streamSync.addHandler(HTTP2StreamResponseHandler())
+                try streamSync.addHandler(HTTP2StreamCodec())
                 try streamSync.addHandler(client)
             }
         }
         try sync.addHandler(manager)
-        try sync.addHandler(HTTP2ConnectionErrorHandler())
         loop.http2Connections[ObjectIdentifier(channel)] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))

@@ -97,22 +97,30 @@ struct BrowserStreamsTests {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-            try? FileManager.default.removeItem(at: profile)
-        }
         var report: RecordedRequest?
-        try await eventually("the page's report", within: .seconds(60), every: .milliseconds(100)) {
-            report = origin.requests.first { $0.path == "/report" && ($0.query ?? "").contains(encoded) }
-            return report != nil
+        do {
+            try await eventually("the page's report", within: .seconds(60), every: .milliseconds(100)) {
+                report = origin.requests.first { $0.path == "/report" && ($0.query ?? "").contains(encoded) }
+                return report != nil
+            }
+        } catch {
+            await Self.stop(process, profile: profile)
+            throw error
         }
+        await Self.stop(process, profile: profile)
         let query = Dictionary(
             uniqueKeysWithValues: (report?.query ?? "").split(separator: "&").map {
                 let pair = $0.split(separator: "=", maxSplits: 1)
                 return (String(pair[0]), String(pair.count > 1 ? pair[1] : ""))
             })
         return Report(streams: Int(query["streams"] ?? "") ?? -1, fetches: Int(query["fetches"] ?? "") ?? -1)
+    }
+
+    /// Ends Chromium (and waits for it off the task pool) and removes its profile.
+    static func stop(_ process: Process, profile: URL) async {
+        process.terminate()
+        await PipeReader.waitForExit(process)
+        try? FileManager.default.removeItem(at: profile)
     }
 
     @Test func overHTTP2EveryStreamAndFetchArrivesOverHTTP11TheyStall() async throws {

@@ -31,14 +31,14 @@ import Testing
             process.terminate()
         }
         let (outFD, errFD) = (outPipe.fileHandleForReading.fileDescriptor, errPipe.fileHandleForReading.fileDescriptor)
-        let outReader = Task.detached { PipeReader.readAll(outFD) }
-        let errReader = Task.detached { PipeReader.readAll(errFD) }
-        let (outData, errData) = (await outReader.value, await errReader.value)
-        process.waitUntilExit()
+        async let outData = PipeReader.readAllOffPool(outFD)
+        async let errData = PipeReader.readAllOffPool(errFD)
+        let (out, err) = await (outData, errData)
+        await PipeReader.waitForExit(process)
         killer.cancel()
         return Outcome(
-            status: process.terminationStatus, stderr: String(decoding: errData, as: UTF8.self),
-            stdout: String(decoding: outData, as: UTF8.self))
+            status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self),
+            stdout: String(decoding: out, as: UTF8.self))
     }
 
     @Test(

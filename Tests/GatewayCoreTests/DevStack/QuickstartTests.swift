@@ -18,7 +18,7 @@ struct QuickstartTests {
     }
 
     @Test("the TOKEN line works when pasted into bash")
-    func captureLineRunsInBash() throws {
+    func captureLineRunsInBash() async throws {
         let capture = try #require(text.split(separator: "\n").first { $0.hasPrefix("TOKEN=") }.map(String.init))
         let loginLine = try #require(
             text.split(separator: "\n").first { $0.hasPrefix("curl -s -X POST") }.map(String.init))
@@ -33,8 +33,8 @@ struct QuickstartTests {
         let output = Pipe()
         process.standardOutput = output
         try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = await PipeReader.readAllOffPool(output.fileHandleForReading.fileDescriptor)
+        await PipeReader.waitForExit(process)
         #expect(process.terminationStatus == 0)
         #expect(String(decoding: data, as: UTF8.self) == "aaa.bbb-_.ccc")
     }

@@ -70,9 +70,9 @@ struct QuickstartCurlTests {
         process.terminationHandler = { process in exited.update { $0 = process.terminationStatus } }
         try process.run()
         let fd = pipe.fileHandleForReading.fileDescriptor
-        let reader = Task.detached { PipeReader.readAll(fd) }
+        async let reader = PipeReader.readAllOffPool(fd)
         let status = try await exited.wait(for: "bash to exit", timeout: .seconds(30)) { $0 }
-        let data = await reader.value
+        let data = await reader
         return (status, String(decoding: data, as: UTF8.self))
     }
 }

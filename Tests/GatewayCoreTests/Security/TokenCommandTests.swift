@@ -8,7 +8,7 @@ struct TokenCommandTests {
     static var binary: URL { GatewayProcess.binary }
 
     /// Runs the binary with exactly `environment`; returns (exit status, stdout, stderr).
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String, String) {
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String, String) {
         try GatewayProcess.requireFreshBinary()
         let process = Process()
         process.executableURL = binary
@@ -19,10 +19,11 @@ struct TokenCommandTests {
         process.standardOutput = out
         process.standardError = err
         try process.run()
-        // Read before waiting, so a full pipe cannot stall the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        // Read before waiting, so a full pipe cannot stall the child; off the task pool.
+        async let stdoutBytes = PipeReader.readAllOffPool(out.fileHandleForReading.fileDescriptor)
+        async let stderrBytes = PipeReader.readAllOffPool(err.fileHandleForReading.fileDescriptor)
+        let (stdout, stderr) = await (stdoutBytes, stderrBytes)
+        await PipeReader.waitForExit(process)
         return (
             process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
         )
@@ -31,7 +32,7 @@ struct TokenCommandTests {
     @Test
     func printsATokenTheGatewayAccepts() async throws {
         let before = Int64(Date().timeIntervalSince1970)
-        let (status, stdout, stderr) = try Self.run(
+        let (status, stdout, stderr) = try await Self.run(
             ["token", "--user-id", "cli-user", "--roles", "analyst,power_user", "--ttl", "1h"],
             environment: ["JWT_SECRET": TestGateway.secret, "PATH": "/usr/bin:/bin"])
         let after = Int64(Date().timeIntervalSince1970)
@@ -73,9 +74,9 @@ struct TokenCommandTests {
     }
 
     @Test
-    func defaultLifetimeIs24Hours() throws {
+    func defaultLifetimeIs24Hours() async throws {
         let before = Int64(Date().timeIntervalSince1970)
-        let (status, stdout, stderr) = try Self.run(
+        let (status, stdout, stderr) = try await Self.run(
             ["token", "--user-id", "day-user"],
             environment: ["JWT_SECRET": TestGateway.secret, "PATH": "/usr/bin:/bin"])
         #expect(status == 0, "stderr: \(stderr)")

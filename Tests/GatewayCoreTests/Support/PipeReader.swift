@@ -21,3 +21,25 @@ enum PipeReader {
         return all
     }
 }
+
+extension PipeReader {
+    /// Every byte until end of file, read on a thread of its own. A blocking read must never hold
+    /// one of Swift concurrency's pool threads: there are as many as cores (two here), and a pipe's
+    /// end of file can wait on another child that inherited its write end; two such reads stalled
+    /// every task of the suite (seen under AddressSanitizer).
+    static func readAllOffPool(_ fd: Int32) async -> [UInt8] {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: readAll(fd)) }
+        }
+    }
+
+    /// Waits for `process` to exit on a thread of its own, for the same reason.
+    static func waitForExit(_ process: Process) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            Thread.detachNewThread {
+                process.waitUntilExit()
+                continuation.resume()
+            }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import NIOCore
+import NIOHPACK
+import NIOHTTP1
+import NIOHTTP2
+
+/// The one handler between an HTTP/2 stream and its `ClientHandler`: HEADERS and DATA in become
+/// request parts, the handler's HTTP/1.1 response bytes out become HEADERS and DATA (read back by
+/// `HTTP1ResponseBytes`). One hop each way instead of NIO's codec plus adapters, and a response
+/// that ends with its head or its body ends the stream in that same frame.
+///
+/// NIO has already checked the header block (RFC 9113 §8.2–§8.3: pseudo-fields, lower-case
+/// names, no connection-specific fields, TE only `trailers`) and content-length against DATA.
+final class HTTP2StreamCodec: ChannelDuplexHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    private var reader = HTTP1ResponseBytes()
+    private var sawHead = false
+    /// Completes once the frame ending the response is written: an empty write (`ClientHandler`
+    /// closing after its response) completes with it, not before.
+    private var lastWrite: EventLoopFuture<Void>?
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .headers(let headers):
+            if sawHead {
+                // Trailers: the request ends (their fields are not forwarded).
+                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                return
+            }
+            sawHead = true
+            guard let head = Self.requestHead(headers.headers, endStream: headers.endStream) else {
+                context.close(promise: nil)
+                return
+            }
+            reader.requestMethod = head.method
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            if headers.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+        case .data(let data):
+            guard case .byteBuffer(let bytes) = data.data else { return }
+            if bytes.readableBytes > 0 || !data.endStream {
+                context.fireChannelRead(wrapInboundOut(.body(bytes)))
+            }
+            if data.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+        default:
+            break
+        }
+    }
+
+    /// The request head for the pipeline. Host comes from `:authority` when absent; when both are
+    /// there and differ, the authority is added as a second Host, so the request meets SPEC §10's
+    /// rule for two Host fields (400) like any other (RFC 9113 §8.3.1 calls it malformed).
+    static func requestHead(_ block: HPACKHeaders, endStream: Bool) -> HTTPRequestHead? {
+        var method: String?
+        var path: String?
+        var authority: String?
+        var host: String?
+        var hasLength = false
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(block.count + 1)
+        for (name, value, _) in block {
+            if name.utf8.first == UInt8(ascii: ":") {
+                switch name {
+                case ":method": method = value
+                case ":path": path = value
+                case ":authority": authority = value
+                default: break
+                }
+                continue
+            }
+            if name == "host" { host = value }
+            if name == "content-length" { hasLength = true }
+            fields.append((name, value))
+        }
+        guard let method, let path else { return nil }
+        if let authority {
+            if host == nil {
+                fields.insert(("host", authority), at: 0)
+            } else if host?.lowercased() != authority.lowercased() {
+                fields.append(("host", authority))
+            }
+        }
+        let httpMethod = HTTPMethod(rawValue: method)
+        // As NIO's codec: a body-bearing method without a length has a chunked body (or none).
+        switch httpMethod {
+        case .GET, .HEAD, .DELETE, .CONNECT, .TRACE:
+            break
+        default:
+            if !hasLength { fields.append(endStream ? ("content-length", "0") : ("transfer-encoding", "chunked")) }
+        }
+        return HTTPRequestHead(version: .http2, method: httpMethod, uri: path, headers: HTTPHeaders(fields))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let parts: [HTTP1ResponseBytes.Part]
+        do {
+            parts = try reader.feed(unwrapOutboundIn(data))
+        } catch {
+            promise?.fail(error)
+            context.close(promise: nil)
+            return
+        }
+        var frames: [HTTP2Frame.FramePayload] = []
+        var index = 0
+        while index < parts.count {
+            let endsNext = index + 1 < parts.count && parts[index + 1] == .end
+            switch parts[index] {
+            case .head(let status, let fields):
+                var block = HPACKHeaders()
+                block.reserveCapacity(fields.count + 1)
+                block.add(name: ":status", value: String(status))
+                for field in fields { block.add(name: field.name, value: field.value) }
+                frames.append(.headers(.init(headers: block, endStream: endsNext)))
+            case .body(let bytes):
+                frames.append(.data(.init(data: .byteBuffer(bytes), endStream: endsNext)))
+            case .end:
+                frames.append(
+                    .data(.init(data: .byteBuffer(context.channel.allocator.buffer(capacity: 0)), endStream: true)))
+            }
+            index += endsNext ? 2 : 1
+        }
+        guard let last = frames.popLast() else {
+            if let lastWrite { lastWrite.cascade(to: promise) } else { promise?.succeed() }
+            return
+        }
+        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        // Only the response's end is waited for by a later empty write.
+        guard Self.endsStream(last) else {
+            context.write(wrapOutboundOut(last), promise: promise)
+            return
+        }
+        let written = promise ?? context.eventLoop.makePromise()
+        lastWrite = written.futureResult
+        context.write(wrapOutboundOut(last), promise: written)
+    }
+
+    private static func endsStream(_ frame: HTTP2Frame.FramePayload) -> Bool {
+        switch frame {
+        case .headers(let headers): headers.endStream
+        case .data(let data): data.endStream
+        default: false
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""HTTP/2 abusers for scripts/bench-h2-abuse.sh: each kind reconnects in a loop and sends its
+abuse (rapid reset, CONTINUATION flood, PING flood, SETTINGS flood) until killed; prints how
+many connections ended with a GOAWAY.
+
+    h2-abuser.py PORT KIND [SECONDS]
+"""
+import socket
+import struct
+import sys
+import time
+
+
+def frame(kind, flags=0, stream=0, payload=b""):
+    return struct.pack(">I", len(payload))[1:] + bytes([kind, flags]) + struct.pack(">I", stream) + payload
+
+
+def literal(text):
+    data = text.encode()
+    return bytes([len(data)]) + data
+
+
+PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + frame(4)
+BLOCK = bytes([0x82, 0x86, 0x04]) + literal("/health") + bytes([0x01]) + literal("x")
+
+
+def payload(kind):
+    if kind == "reset":
+        return PREFACE + b"".join(
+            frame(1, 0x5, 2 * i + 1, BLOCK) + frame(3, 0, 2 * i + 1, struct.pack(">I", 8)) for i in range(400))
+    if kind == "continuation":
+        return PREFACE + frame(1, 0, 1, BLOCK) + b"".join(
+            frame(9, 0, 1, b"\x00" + literal("x-a") + literal("b")) for _ in range(2000))
+    if kind == "ping":
+        return PREFACE + b"".join(frame(6, 0, 0, bytes(8)) for _ in range(2000))
+    if kind == "settings":
+        return PREFACE + b"".join(frame(4) for _ in range(2000))
+    raise SystemExit("unknown kind " + kind)
+
+
+def main():
+    port, kind = int(sys.argv[1]), sys.argv[2]
+    seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 1e9
+    data = payload(kind)
+    end = time.time() + seconds
+    connections = goaways = 0
+    while time.time() < end:
+        try:
+            sock = socket.create_connection(("127.0.0.1", port))
+            sock.settimeout(5)
+            sock.sendall(data)
+            received = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                received += chunk
+            sock.close()
+        except OSError:
+            continue
+        connections += 1
+        index = 0
+        while index + 9 <= len(received):
+            length = int.from_bytes(received[index:index + 3], "big")
+            if received[index + 3] == 7:
+                goaways += 1
+                break
+            index += 9 + length
+    print(f"{kind}: {connections} connections, {goaways} ended with GOAWAY")
+
+
+if __name__ == "__main__":
+    main()
