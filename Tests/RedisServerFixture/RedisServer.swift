@@ -124,6 +124,10 @@ public final class RedisServer: Sendable {
         if let password { arguments += ["--requirepass", password] }
         process.arguments = arguments
         let output = Pipe()
+        // Not inherited by children other tests start meanwhile (see the suite's Pipe.closedOnExec).
+        for fd in [output.fileHandleForReading.fileDescriptor, output.fileHandleForWriting.fileDescriptor] {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
         process.standardOutput = output
         process.standardError = output
         let seen = NIOLockedValueBox<(text: String, done: CheckedContinuation<Void, any Error>?)>(("", nil))

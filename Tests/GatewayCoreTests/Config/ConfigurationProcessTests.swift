@@ -20,8 +20,8 @@ import Testing
         process.executableURL = binary
         process.arguments = []
         process.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let errPipe = Pipe()
-        let outPipe = Pipe()
+        let errPipe = Pipe.closedOnExec()
+        let outPipe = Pipe.closedOnExec()
         process.standardError = errPipe
         process.standardOutput = outPipe
         process.standardInput = FileHandle.nullDevice

@@ -30,7 +30,7 @@ struct QuickstartTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", script]
-        let output = Pipe()
+        let output = Pipe.closedOnExec()
         process.standardOutput = output
         try process.run()
         let data = await PipeReader.readAllOffPool(output.fileHandleForReading.fileDescriptor)

@@ -99,8 +99,8 @@ final class GatewayProcess: Sendable {
         }
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe()
-        let err = Pipe()
+        let out = Pipe.closedOnExec()
+        let err = Pipe.closedOnExec()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

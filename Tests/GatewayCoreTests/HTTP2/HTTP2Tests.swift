@@ -134,7 +134,7 @@ import Testing
                 var statuses: [Int] = []
                 for try await status in group { statuses.append(status) }
                 #expect(statuses.count == 60)
-                #expect(statuses.allSatisfy { $0 == 200 })
+                #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses.sorted())")
             }
             #expect(try await upstream.waitForRequests(60).count == 60)
         }

@@ -66,8 +66,8 @@ import Testing
     @Test func streamOutlivesTheResponseTimeout() async throws {
         try await TestGateway.withUpstream(
             // The stream lasts twice the timeout; the timeout is long enough for a loaded test run.
-            handler: { _ in .events(count: 3, interval: .milliseconds(1500)) },
-            configure: { $0.upstreamResponseTimeoutMilliseconds = 2000 }
+            handler: { _ in .events(count: 3, interval: .milliseconds(2000)) },
+            configure: { $0.upstreamResponseTimeoutMilliseconds = 3000 }
         ) { gateway, _ in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             try await client.send(

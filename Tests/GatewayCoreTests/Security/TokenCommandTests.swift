@@ -14,8 +14,8 @@ struct TokenCommandTests {
         process.executableURL = binary
         process.arguments = arguments
         process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
+        let out = Pipe.closedOnExec()
+        let err = Pipe.closedOnExec()
         process.standardOutput = out
         process.standardError = err
         try process.run()
