@@ -46,6 +46,9 @@ public struct GatewayConfiguration: Sendable {
     public var rateLimitRedis: RedisURL? = nil
     /// RATE_LIMIT_SYNC_MS: how often local takes are reconciled with Redis.
     public var rateLimitSyncMilliseconds: Int64 = 20
+    /// How long a Redis round may wait for its reply before the store counts as down: 50 ms, so a
+    /// slow Redis never holds the limiter back. Not a variable; tests beside CPU hogs lengthen it.
+    public var rateLimitRedisReplyTimeoutMilliseconds: Int64 = 50
     public var maxConnections: Int = 10_000
     /// TLS_CERT_FILE and TLS_KEY_FILE (SPEC §17): both or neither; with them the port speaks TLS.
     public var tlsCertificateFile: String? = nil

@@ -115,7 +115,8 @@ public final class GatewayServer: Sendable {
         // Shared limits (SPEC §16): rounds run on one loop; an unreachable Redis does not hold up start-up.
         let sharedLimits = configuration.rateLimitRedis.map { url in
             SharedLimitSync.start(
-                url: url, interval: .milliseconds(configuration.rateLimitSyncMilliseconds), limiter: limiter,
+                url: url, interval: .milliseconds(configuration.rateLimitSyncMilliseconds),
+                replyTimeout: .milliseconds(configuration.rateLimitRedisReplyTimeoutMilliseconds), limiter: limiter,
                 eventLoop: group.next(), metrics: observability.metrics, logger: logger,
                 monotonicNow: { Double(NIODeadline.now().uptimeNanoseconds) / 1e9 })
         }

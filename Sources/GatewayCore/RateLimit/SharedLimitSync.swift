@@ -47,12 +47,14 @@ final class SharedLimitSync: Sendable {
 
     /// Connects (in the background: an unreachable Redis does not delay start-up) and starts the rounds.
     static func start(
-        url: RedisURL, interval: TimeAmount, limiter: RateLimiter, eventLoop: any EventLoop, metrics: MetricsSink,
-        logger: Logger, monotonicNow: @escaping @Sendable () -> Double
+        url: RedisURL, interval: TimeAmount, replyTimeout: TimeAmount = .milliseconds(50), limiter: RateLimiter,
+        eventLoop: any EventLoop, metrics: MetricsSink, logger: Logger, monotonicNow: @escaping @Sendable () -> Double
     ) -> SharedLimitSync {
         metrics.setGauge(gauge, 0)
         let state = NIOLoopBoundBox.makeBoxSendingValue(State(), eventLoop: eventLoop)
-        let client = RESPClient(configuration: .init(url: url), eventLoop: eventLoop)
+        var configuration = RESPClient.Configuration(url: url)
+        configuration.commandTimeout = replyTimeout
+        let client = RESPClient(configuration: configuration, eventLoop: eventLoop)
         let sync = SharedLimitSync(
             client: client, limiter: limiter, metrics: metrics, logger: logger, state: state, monotonicNow: monotonicNow
         )
