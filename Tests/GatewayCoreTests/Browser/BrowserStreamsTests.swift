@@ -96,7 +96,7 @@ struct BrowserStreamsTests {
         ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         var report: RecordedRequest?
         do {
             try await eventually("the page's report", within: .seconds(60), every: .milliseconds(100)) {

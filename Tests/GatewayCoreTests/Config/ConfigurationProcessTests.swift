@@ -25,7 +25,7 @@ import Testing
         process.standardError = errPipe
         process.standardOutput = outPipe
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try process.runSerialized()
         let killer = Task {
             try await Task.sleep(for: .seconds(20))
             process.terminate()

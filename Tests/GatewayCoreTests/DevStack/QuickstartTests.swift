@@ -32,7 +32,7 @@ struct QuickstartTests {
         process.arguments = ["-c", script]
         let output = Pipe.closedOnExec()
         process.standardOutput = output
-        try process.run()
+        try process.runSerialized()
         let data = await PipeReader.readAllOffPool(output.fileHandleForReading.fileDescriptor)
         await PipeReader.waitForExit(process)
         #expect(process.terminationStatus == 0)

@@ -112,7 +112,7 @@ final class GatewayProcess: Sendable {
                 $0.exitReason = process.terminationReason
             }
         }
-        try process.run()
+        try process.runSerialized()
         // One blocking reader thread per pipe, until end of file.
         if !readStdout { state.update { $0.stdoutClosed = true } }
         for (pipe, isStdout) in readStdout ? [(out, true), (err, false)] : [(err, false)] {

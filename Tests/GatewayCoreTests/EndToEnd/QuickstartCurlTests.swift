@@ -68,7 +68,7 @@ struct QuickstartCurlTests {
         process.standardInput = FileHandle.nullDevice
         let exited = AwaitableState<Int32?>(nil)
         process.terminationHandler = { process in exited.update { $0 = process.terminationStatus } }
-        try process.run()
+        try process.runSerialized()
         let fd = pipe.fileHandleForReading.fileDescriptor
         async let reader = PipeReader.readAllOffPool(fd)
         let status = try await exited.wait(for: "bash to exit", timeout: .seconds(30)) { $0 }

@@ -35,12 +35,12 @@ import Testing
     }
 
     @Test func readyTurns503WhileDraining() async throws {
-        // A delay long enough that a loaded test run still polls inside it.
-        // (3 s was too short under AddressSanitizer: the first poll came after the delay.)
-        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 6 }
+        // A delay long enough that a loaded test run still polls, and fetches /health, inside it.
+        // (3 s was too short under AddressSanitizer, 6 s beside two CPU hogs.)
+        let gateway = try await TestGateway.start(upstream: nil) { $0.shutdownDelaySeconds = 15 }
         let shutdown = Task { await gateway.shutdown() }
         var ready: RawHTTPResponse? = nil
-        let deadline = ContinuousClock.now + .seconds(5)
+        let deadline = ContinuousClock.now + .seconds(10)
         while ContinuousClock.now < deadline {
             let response = try await gateway.fetch("GET", "/ready")
             if response.status == 503 {

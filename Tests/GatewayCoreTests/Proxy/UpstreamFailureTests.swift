@@ -13,9 +13,11 @@ import Testing
     }
 
     @Test func noHeadWithinResponseTimeoutIs504() async throws {
-        let plan = UpstreamPlan.delayHead(.seconds(2), then: .json("{}"))
+        // 1 s: long enough for a loaded upstream to have read the request before the gateway gives up
+        // and closes the connection (300 ms was not, beside two CPU hogs).
+        let plan = UpstreamPlan.delayHead(.seconds(5), then: .json("{}"))
         try await TestGateway.withUpstream(
-            handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 300 }
+            handler: { _ in plan }, configure: { $0.upstreamResponseTimeoutMilliseconds = 1_000 }
         ) {
             gateway, upstream in
             let response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])

@@ -18,7 +18,7 @@ struct TokenCommandTests {
         let err = Pipe.closedOnExec()
         process.standardOutput = out
         process.standardError = err
-        try process.run()
+        try process.runSerialized()
         // Read before waiting, so a full pipe cannot stall the child; off the task pool.
         async let stdoutBytes = PipeReader.readAllOffPool(out.fileHandleForReading.fileDescriptor)
         async let stderrBytes = PipeReader.readAllOffPool(err.fileHandleForReading.fileDescriptor)
