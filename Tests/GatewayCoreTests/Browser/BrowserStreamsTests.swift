@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import RedisServerFixture
 import Testing
 
 @testable import GatewayCore

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import RedisServerFixture
 import Testing
 
 /// SPEC §2 at process level: the built binary exits 2 with one stderr line naming the

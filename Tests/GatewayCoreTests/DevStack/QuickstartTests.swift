@@ -1,5 +1,6 @@
 import DevStack
 import Foundation
+import RedisServerFixture
 import Testing
 
 @Suite("Dev quickstart text")

@@ -1,6 +1,7 @@
 import DevStack
 import Foundation
 import GatewayCore
+import RedisServerFixture
 import Testing
 
 /// The printed quickstart, pasted into bash as a new user would, against the dev walk gateway.

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import RedisServerFixture
 import Testing
 
 /// SPEC §13: `aegis-gateway token` prints a token the gateway accepts. Runs the built binary.

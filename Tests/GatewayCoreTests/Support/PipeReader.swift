@@ -57,16 +57,3 @@ extension Pipe {
         return pipe
     }
 }
-
-extension Process {
-    private static let launching = NSLock()
-
-    /// `run()`, one launch at a time in this test process: Foundation's `Process.run()` crashed
-    /// once (a bad pointer in a memcpy inside it) while other tests launched children at the same
-    /// moment beside two CPU hogs.
-    func runSerialized() throws {
-        Self.launching.lock()
-        defer { Self.launching.unlock() }
-        try run()
-    }
-}
