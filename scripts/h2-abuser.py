@@ -45,19 +45,25 @@ def main():
     end = time.time() + seconds
     connections = goaways = 0
     while time.time() < end:
+        received = b""
         try:
             sock = socket.create_connection(("127.0.0.1", port))
+        except OSError:
+            continue
+        try:
             sock.settimeout(5)
             sock.sendall(data)
-            received = b""
             while True:
                 chunk = sock.recv(65536)
                 if not chunk:
                     break
                 received += chunk
+        except socket.timeout:
             sock.close()
-        except OSError:
             continue
+        except OSError:
+            pass  # closed by the gateway while we were still sending: what we want
+        sock.close()
         connections += 1
         index = 0
         while index + 9 <= len(received):

@@ -408,11 +408,6 @@ struct ClientConnectionStateMachine {
         return .handleQueued
     }
 
-    var isForwarding: Bool {
-        if case .forwarding = state { return true }
-        return false
-    }
-
     var forwarding: Forwarding? {
         if case .forwarding(let forwarding) = state { return forwarding }
         return nil
