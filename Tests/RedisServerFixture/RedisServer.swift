@@ -124,10 +124,6 @@ public final class RedisServer: Sendable {
         if let password { arguments += ["--requirepass", password] }
         process.arguments = arguments
         let output = Pipe()
-        // Not inherited by children other tests start meanwhile (see the suite's Pipe.closedOnExec).
-        for fd in [output.fileHandleForReading.fileDescriptor, output.fileHandleForWriting.fileDescriptor] {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
         process.standardOutput = output
         process.standardError = output
         let seen = NIOLockedValueBox<(text: String, done: CheckedContinuation<Void, any Error>?)>(("", nil))
@@ -167,9 +163,10 @@ public final class RedisServer: Sendable {
 extension Process {
     private static let launching = NSLock()
 
-    /// `run()`, one launch at a time in the test process: Foundation's `Process.run()` crashed (a bad
-    /// pointer in a memcpy inside it) while several tests launched children at once beside two CPU
-    /// hogs. Every launch in the tests goes through here.
+    /// `run()`, one launch at a time in the test process. Every launch in the tests goes through
+    /// here: Foundation's `Process.run()` crashed (a bad pointer in a memcpy inside it) when the
+    /// tests' pipes were made close-on-exec; that change is undone, and the lock stays as cheap
+    /// insurance.
     public func runSerialized() throws {
         Self.launching.lock()
         defer { Self.launching.unlock() }

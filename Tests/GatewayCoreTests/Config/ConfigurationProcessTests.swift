@@ -21,8 +21,8 @@ import Testing
         process.executableURL = binary
         process.arguments = []
         process.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let errPipe = Pipe.closedOnExec()
-        let outPipe = Pipe.closedOnExec()
+        let errPipe = Pipe()
+        let outPipe = Pipe()
         process.standardError = errPipe
         process.standardOutput = outPipe
         process.standardInput = FileHandle.nullDevice

@@ -31,7 +31,7 @@ struct QuickstartTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", script]
-        let output = Pipe.closedOnExec()
+        let output = Pipe()
         process.standardOutput = output
         try process.runSerialized()
         let data = await PipeReader.readAllOffPool(output.fileHandleForReading.fileDescriptor)

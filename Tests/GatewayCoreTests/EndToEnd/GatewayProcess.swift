@@ -100,8 +100,8 @@ final class GatewayProcess: Sendable {
         }
         env.merge(environment) { $1 }
         process.environment = env
-        let out = Pipe.closedOnExec()
-        let err = Pipe.closedOnExec()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

@@ -15,8 +15,8 @@ struct TokenCommandTests {
         process.executableURL = binary
         process.arguments = arguments
         process.environment = environment
-        let out = Pipe.closedOnExec()
-        let err = Pipe.closedOnExec()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.runSerialized()

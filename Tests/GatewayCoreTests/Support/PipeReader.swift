@@ -43,17 +43,3 @@ extension PipeReader {
         }
     }
 }
-
-extension Pipe {
-    /// A pipe whose ends are not inherited by other children: Foundation's pipes are, so a child
-    /// started meanwhile (another test's gateway, Chromium, redis-server) held this one's write
-    /// end open and its reader never saw end of file. The intended child still gets its end, as
-    /// its standard output or error (dup2 clears the flag on the copy).
-    static func closedOnExec() -> Pipe {
-        let pipe = Pipe()
-        for fd in [pipe.fileHandleForReading.fileDescriptor, pipe.fileHandleForWriting.fileDescriptor] {
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
-        return pipe
-    }
-}
