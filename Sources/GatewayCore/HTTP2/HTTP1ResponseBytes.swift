@@ -52,7 +52,7 @@ struct HTTP1ResponseBytes {
         loop: while buffer.readableBytes > 0 {
             switch state {
             case .head:
-                guard let end = Self.find(Self.headEnd, in: buffer) else { break loop }
+                guard let end = Self.headEnd(in: buffer) else { break loop }
                 let headBytes = buffer.readSlice(length: end + 4)!
                 let (status, fields, framing) = try Self.parseHead(headBytes, method: requestMethod)
                 if status < 200 {
@@ -80,7 +80,7 @@ struct HTTP1ResponseBytes {
                     state = .length(remaining: remaining - slice.readableBytes)
                 }
             case .chunkSize:
-                guard let end = Self.find(Self.crlf, in: buffer) else { break loop }
+                guard let end = buffer.withUnsafeReadableBytes({ Self.lineEnd($0, from: 0) }) else { break loop }
                 let line = buffer.readSlice(length: end)!
                 buffer.moveReaderIndex(forwardBy: 2)
                 guard let size = Int(String(buffer: line), radix: 16), size >= 0 else { throw .malformed }
@@ -112,18 +112,13 @@ struct HTTP1ResponseBytes {
         case chunked
     }
 
-    private static let headEnd: [UInt8] = Array("\r\n\r\n".utf8)
-    private static let crlf: [UInt8] = Array("\r\n".utf8)
-
-    private static func find(_ needle: [UInt8], in buffer: ByteBuffer) -> Int? {
-        buffer.withUnsafeReadableBytes { bytes in
-            guard bytes.count >= needle.count else { return nil }
-            var index = 0
-            while index <= bytes.count - needle.count {
-                if bytes[index] == needle[0] && zip(needle.indices, needle).allSatisfy({ bytes[index + $0] == $1 }) {
-                    return index
-                }
-                index += 1
+    /// Where the head ends: the first CRLF followed by another (an empty line).
+    private static func headEnd(in buffer: ByteBuffer) -> Int? {
+        buffer.withUnsafeReadableBytes { raw in
+            var from = 0
+            while let end = lineEnd(raw, from: from) {
+                if end + 3 < raw.count && raw[end + 2] == 0x0D && raw[end + 3] == 0x0A { return end }
+                from = end + 2
             }
             return nil
         }

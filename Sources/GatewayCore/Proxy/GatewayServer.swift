@@ -47,13 +47,10 @@ public final class GatewayServer: Sendable {
         logger: Logger
     ) async throws -> GatewayServer {
         let readiness = Readiness()
-        var credentials = configuration.tls
-        if credentials == nil, let certificateFile = configuration.tlsCertificateFile,
-            let keyFile = configuration.tlsKeyFile
-        {
-            credentials = try TLSCredentials.load(certificateFile: certificateFile, keyFile: keyFile)
-        }
-        let tls = credentials.map {
+        // The CLI has loaded the pair already (exit 2 on a bad one); a configuration made in code may not have.
+        var loaded = configuration
+        if loaded.tls == nil { try loaded.loadTLS() }
+        let tls = loaded.tls.map {
             TLSContextBox($0, certificateFile: configuration.tlsCertificateFile, keyFile: configuration.tlsKeyFile)
         }
         let shared = GatewayShared(configuration: configuration, readiness: readiness, logger: logger, tls: tls)
