@@ -57,6 +57,8 @@ struct RESPClientTests {
     private func client(_ url: RedisURL, timeout: TimeAmount = .seconds(5)) -> (RESPClient, EventLog) {
         var configuration = RESPClient.Configuration(url: url)
         configuration.commandTimeout = timeout
+        // Generous: beside CPU hogs a loopback connect can take over the default second.
+        configuration.connectTimeout = .seconds(10)
         let client = RESPClient(configuration: configuration, eventLoop: MultiThreadedEventLoopGroup.singleton.next())
         let log = EventLog()
         client.start { log.record($0) }

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -15,12 +15,12 @@ public final class RedisServer: Sendable {
 
     public let port: Int
     public let password: String?
-    private let process: NIOLockedValueBox<Process?>
+    private let process: NIOLockedValueBox<ChildProcess?>
 
     public var url: RedisURL { RedisURL(host: "127.0.0.1", port: port, password: password) }
     public var urlString: String { "redis://" + (password.map { ":\($0)@" } ?? "") + "127.0.0.1:\(port)" }
 
-    private init(port: Int, password: String?, process: Process) {
+    private init(port: Int, password: String?, process: ChildProcess) {
         self.port = port
         self.password = password
         self.process = NIOLockedValueBox(process)
@@ -47,14 +47,8 @@ public final class RedisServer: Sendable {
     /// Kills the server at once (as a crash would), keeping its port for `restart()`.
     public func kill() async {
         guard let running = process.withLockedValue({ $0 }) else { return }
-        running.terminationHandler = nil
-        Foundation.kill(running.processIdentifier, SIGKILL)
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                running.waitUntilExit()
-                done.resume()
-            }
-        }
+        running.signal(SIGKILL)
+        _ = await running.exited()
         process.withLockedValue { $0 = nil }
     }
 
@@ -114,62 +108,37 @@ public final class RedisServer: Sendable {
         return port
     }
 
-    private static func launch(port: Int, password: String?) async throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
+    private static func launch(port: Int, password: String?) async throws -> ChildProcess {
         var arguments = [
             "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--daemonize", "no", "--loglevel", "notice", "--dir", NSTemporaryDirectory(),
         ]
         if let password { arguments += ["--requirepass", password] }
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        let process = try ChildProcess.spawn(
+            executable, arguments, environment: ProcessInfo.processInfo.environment, stdout: .pipe, stderr: .stdout)
         let seen = NIOLockedValueBox<(text: String, done: CheckedContinuation<Void, any Error>?)>(("", nil))
         try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
             seen.withLockedValue { $0.done = done }
-            output.fileHandleForReading.readabilityHandler = { handle in
-                let chunk = handle.availableData
-                seen.withLockedValue { state in
-                    if chunk.isEmpty {
+            // After start-up the output is only drained, so redis-server never blocks on it.
+            PipeReader.forEachPieceOffPool(
+                of: process.stdout!,
+                { chunk in
+                    seen.withLockedValue { state in
+                        guard state.done != nil else { return }
+                        state.text += String(decoding: chunk, as: UTF8.self)
+                        if state.text.contains("Ready to accept connections") {
+                            state.done?.resume()
+                            state.done = nil
+                        }
+                    }
+                },
+                ended: {
+                    seen.withLockedValue { state in
                         state.done?.resume(throwing: Problem(description: "redis-server exited: \(state.text)"))
                         state.done = nil
-                        handle.readabilityHandler = nil
-                        return
                     }
-                    // After start-up the output is only drained, so redis-server never blocks on it.
-                    guard state.done != nil else { return }
-                    state.text += String(decoding: chunk, as: UTF8.self)
-                    if state.text.contains("Ready to accept connections") {
-                        state.done?.resume()
-                        state.done = nil
-                    }
-                }
-            }
-            do {
-                try process.runSerialized()
-            } catch {
-                seen.withLockedValue { state in
-                    state.done?.resume(throwing: error)
-                    state.done = nil
-                }
-            }
+                })
         }
         return process
-    }
-}
-
-extension Process {
-    private static let launching = NSLock()
-
-    /// `run()`, one launch at a time in the test process. Every launch in the tests goes through
-    /// here: Foundation's `Process.run()` crashed (a bad pointer in a memcpy inside it) when the
-    /// tests' pipes were made close-on-exec; that change is undone, and the lock stays as cheap
-    /// insurance.
-    public func runSerialized() throws {
-        Self.launching.lock()
-        defer { Self.launching.unlock() }
-        try run()
     }
 }

@@ -87,17 +87,14 @@ struct BrowserStreamsTests {
         let profile = FileManager.default.temporaryDirectory.appendingPathComponent(
             "aegis-chromium-\(UUID().uuidString)")
         let encoded = gatewayURL.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? gatewayURL
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: chromium)
-        process.arguments = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
-            // The gateway's certificate comes from a CA made by the test.
-            "--ignore-certificate-errors", "--user-data-dir=\(profile.path)",
-            "\(origin.url)/page.html?gateway=\(encoded)&patience=\(patience)",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.runSerialized()
+        let process = try ChildProcess.spawn(
+            chromium,
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-extensions",
+                // The gateway's certificate comes from a CA made by the test.
+                "--ignore-certificate-errors", "--user-data-dir=\(profile.path)",
+                "\(origin.url)/page.html?gateway=\(encoded)&patience=\(patience)",
+            ], environment: ProcessInfo.processInfo.environment, stdout: .null, stderr: .null)
         var report: RecordedRequest?
         do {
             try await eventually("the page's report", within: .seconds(60), every: .milliseconds(100)) {
@@ -118,9 +115,9 @@ struct BrowserStreamsTests {
     }
 
     /// Ends Chromium (and waits for it off the task pool) and removes its profile.
-    static func stop(_ process: Process, profile: URL) async {
-        process.terminate()
-        await PipeReader.waitForExit(process)
+    static func stop(_ process: ChildProcess, profile: URL) async {
+        process.signal(SIGTERM)
+        _ = await process.exited()
         try? FileManager.default.removeItem(at: profile)
     }
 

@@ -17,28 +17,19 @@ import Testing
     /// Runs the binary with only `env` (plus PATH); kills it if it is still running after 20 s.
     static func run(env: [String: String]) async throws -> Outcome {
         try GatewayProcess.requireFreshBinary()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = []
-        process.environment = env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
-        let errPipe = Pipe()
-        let outPipe = Pipe()
-        process.standardError = errPipe
-        process.standardOutput = outPipe
-        process.standardInput = FileHandle.nullDevice
-        try process.runSerialized()
+        let process = try ChildProcess.spawn(
+            binary.path, [], environment: env.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a })
         let killer = Task {
             try await Task.sleep(for: .seconds(20))
-            process.terminate()
+            process.signal(SIGTERM)
         }
-        let (outFD, errFD) = (outPipe.fileHandleForReading.fileDescriptor, errPipe.fileHandleForReading.fileDescriptor)
-        async let outData = PipeReader.readAllOffPool(outFD)
-        async let errData = PipeReader.readAllOffPool(errFD)
+        async let outData = PipeReader.readAllOffPool(process.stdout!)
+        async let errData = PipeReader.readAllOffPool(process.stderr!)
         let (out, err) = await (outData, errData)
-        await PipeReader.waitForExit(process)
+        let ended = await process.exited()
         killer.cancel()
         return Outcome(
-            status: process.terminationStatus, stderr: String(decoding: err, as: UTF8.self),
+            status: ended.status, stderr: String(decoding: err, as: UTF8.self),
             stdout: String(decoding: out, as: UTF8.self))
     }
 

@@ -95,7 +95,7 @@ struct DevStackEchoTests {
             let client = try await RawHTTPClient.connect(port: stack.port(of: .flaring))
             let response = try await client.exchange("GET", "/events", headers: [("Connection", "close")])
             #expect(response.header("Connection") == "close")
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
         }
     }
 }

@@ -56,7 +56,7 @@ struct DevStackEventStreamTests {
         _ = try await client.readHead()
         #expect(try await client.nextEvent()?.id == "1")
         try await stack.shutdown()
-        #expect(await client.isClosed(within: .seconds(5)))
+        #expect(await client.isClosed(within: .seconds(15)))
         await #expect(throws: (any Error).self) { try await RawHTTPClient.connect(port: port) }
     }
 }

@@ -28,15 +28,10 @@ struct QuickstartTests {
         let canned = #"printf '%s' '{"access_token":"aaa.bbb-_.ccc","token_type":"Bearer","expires_in":86400}'"#
         let script = capture.replacingOccurrences(of: loginLine, with: canned) + "\nprintf '%s' \"$TOKEN\"\n"
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.runSerialized()
-        let data = await PipeReader.readAllOffPool(output.fileHandleForReading.fileDescriptor)
-        await PipeReader.waitForExit(process)
-        #expect(process.terminationStatus == 0)
+        let process = try ChildProcess.spawn(
+            "/bin/bash", ["-c", script], environment: ProcessInfo.processInfo.environment, stderr: .null)
+        let data = await PipeReader.readAllOffPool(process.stdout!)
+        #expect(await process.exited().status == 0)
         #expect(String(decoding: data, as: UTF8.self) == "aaa.bbb-_.ccc")
     }
 }

@@ -8,17 +8,15 @@ import Testing
 struct AccessLogBackpressureTests {
     @Test
     func requestsAreAnsweredAndLinesDropped() async throws {
-        let port = try await TestPorts.unused()
-        let metricsPort = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
+        let (process, ports) = try await GatewayProcess.launchAccepting(
             ["serve"],
             environment: [
-                "API_GATEWAY_PORT": String(port), "METRICS_PORT": String(metricsPort), "API_GATEWAY_HOST": "127.0.0.1",
-                "RATE_LIMIT_PER_MINUTE": "6000000000", "RATE_LIMIT_BURST": "100000000",
+                "API_GATEWAY_HOST": "127.0.0.1", "RATE_LIMIT_PER_MINUTE": "6000000000", "RATE_LIMIT_BURST": "100000000",
             ],
-            readStdout: false)
+            portVariables: ["METRICS_PORT"], readStdout: false)
         defer { process.killIfRunning() }
-        try await GatewayProcess.awaitAccepting(port: port)
+        let port = ports["API_GATEWAY_PORT"]!
+        let metricsPort = ports["METRICS_PORT"]!
 
         // Lines of about 1.2 KiB (the path is logged up to 1 KiB): 10,000 of them are three times
         // the 4 MiB queue, and the pipe takes 64 KiB.

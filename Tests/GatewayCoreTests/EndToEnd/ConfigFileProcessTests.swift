@@ -56,16 +56,15 @@ struct ConfigFileProcessTests {
     )
     func startAndReload() async throws {
         let path = try Self.temporary(Self.billing)
-        let port = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
+        let (process, ports) = try await GatewayProcess.launchAccepting(
             ["serve"],
             environment: [
-                "CONFIG_FILE": path, "CONFIG_WATCH_SECONDS": "0", "API_GATEWAY_PORT": String(port), "METRICS_PORT": "0",
+                "CONFIG_FILE": path, "CONFIG_WATCH_SECONDS": "0", "METRICS_PORT": "0",
                 "API_GATEWAY_HOST": "127.0.0.1", "ORCHESTRATION_URL": "http://ignored:1",
                 "RATE_LIMIT_PER_MINUTE": "6000000", "RATE_LIMIT_BURST": "100000",
             ])
         defer { process.killIfRunning() }
-        try await GatewayProcess.awaitAccepting(port: port)
+        let port = ports["API_GATEWAY_PORT"]!
         // The file's route: public, upstream down, so 502 proves it was routed.
         #expect(try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/invoices/1").status == 502)
         #expect(
@@ -100,11 +99,10 @@ extension ConfigFileProcessTests {
     @Test("dev --config FILE: the file's routes, a stand-in for each service it names")
     func devWithFile() async throws {
         let path = try Self.temporary(Self.billing)
-        let port = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
-            ["dev", "--config", path], environment: ["API_GATEWAY_PORT": String(port), "METRICS_PORT": "0"])
+        let (process, ports) = try await GatewayProcess.launchAccepting(
+            ["dev", "--config", path], environment: ["METRICS_PORT": "0"])
         defer { process.killIfRunning() }
-        try await GatewayProcess.awaitAccepting(port: port)
+        let port = ports["API_GATEWAY_PORT"]!
         let call = try await RawHTTPClient.fetch(port: port, "GET", "/api/v1/invoices/7?x=1")
         #expect(call.status == 200, "\(call.bodyString)")
         let echo = try call.jsonObject()

@@ -10,15 +10,14 @@ struct DevProcessTests {
     @Test(
         "dev mode serves the quickstart walk on 127.0.0.1 and exits 0 on SIGTERM")
     func devWalk() async throws {
-        let port = try await TestPorts.unused()
-        let metricsPort = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
-            ["dev"], environment: ["API_GATEWAY_PORT": String(port), "METRICS_PORT": String(metricsPort)])
+        let (process, ports) = try await GatewayProcess.launchAccepting(
+            ["dev"], environment: [:], portVariables: ["METRICS_PORT"])
         defer { process.killIfRunning() }
+        let port = ports["API_GATEWAY_PORT"]!
+        let metricsPort = ports["METRICS_PORT"]!
 
         let base = "http://127.0.0.1:\(port)"
         try await process.waitForStdout(containing: "AEGIS gateway dev mode: \(base)")
-        try await GatewayProcess.awaitAccepting(port: port)
 
         // The quickstart printed is the library's, for this address.
         let expected = quickstart(gatewayBaseURL: base)
@@ -69,7 +68,7 @@ struct DevProcessTests {
 
         process.signal(SIGTERM)
         let output = try await process.waitForExit()
-        #expect(output.exitReason == .exit)
+        #expect(!output.signalled)
         #expect(output.exitStatus == 0, "stderr: \(output.stderrText)")
         for line in commands {
             #expect(output.stdoutText.contains(line), "quickstart line missing: \(line)")
@@ -92,12 +91,10 @@ struct DevProcessTests {
             "needs the built binary and a non-loopback IPv4 address"))
     func loopbackOnly() async throws {
         let other = try #require(LocalAddresses.firstNonLoopbackIPv4())
-        let port = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
-            ["dev"], environment: ["API_GATEWAY_PORT": String(port), "METRICS_PORT": "0"])
+        let (process, ports) = try await GatewayProcess.launchAccepting(["dev"], environment: ["METRICS_PORT": "0"])
         defer { process.killIfRunning() }
+        let port = ports["API_GATEWAY_PORT"]!
         try await process.waitForStdout(containing: "AEGIS gateway dev mode: http://127.0.0.1:\(port)")
-        try await GatewayProcess.awaitAccepting(port: port)
         await #expect(throws: (any Error).self, "dev gateway reachable on \(other)") {
             _ = try await RawHTTPClient.connect(host: other, port: port)
         }

@@ -62,7 +62,8 @@ final class GatewayProcess: Sendable {
         var stdout: [UInt8] = []
         var stderr: [UInt8] = []
         var exitStatus: Int32?
-        var exitReason: Process.TerminationReason?
+        /// True when a signal ended the process (`exitStatus` is then the signal's number).
+        var signalled = false
         var stdoutClosed = false
         var stderrClosed = false
         var finished: Bool { exitStatus != nil && stdoutClosed && stderrClosed }
@@ -70,26 +71,20 @@ final class GatewayProcess: Sendable {
         var stderrText: String { String(decoding: stderr, as: UTF8.self) }
     }
 
-    private let process: Process
+    private let process: ChildProcess
     let output = AwaitableState(Output())
-    /// Kept open and never read when the caller asked for an unread stdout.
-    private let unreadStdout: Pipe?
 
-    private init(process: Process, unreadStdout: Pipe? = nil) {
+    private init(process: ChildProcess) {
         self.process = process
-        self.unreadStdout = unreadStdout
     }
 
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { process.pid }
 
     /// - Parameter readStdout: false leaves stdout a pipe nobody reads (it fills and blocks writers).
     static func launch(_ arguments: [String], environment: [String: String], readStdout: Bool = true) throws
         -> GatewayProcess
     {
         try requireFreshBinary()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         // Only what the test sets: nothing from the developer's shell may change the gateway.
         for key in env.keys
@@ -99,33 +94,73 @@ final class GatewayProcess: Sendable {
             env[key] = nil
         }
         env.merge(environment) { $1 }
-        process.environment = env
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        let running = GatewayProcess(process: process, unreadStdout: readStdout ? nil : out)
+        let process = try ChildProcess.spawn(binary.path, arguments, environment: env)
+        let running = GatewayProcess(process: process)
         let state = running.output
-        process.terminationHandler = { process in
+        process.onExit { ended in
             state.update {
-                $0.exitStatus = process.terminationStatus
-                $0.exitReason = process.terminationReason
+                $0.exitStatus = ended.status
+                $0.signalled = ended.signalled
             }
         }
-        try process.runSerialized()
-        // One blocking reader thread per pipe, until end of file.
-        if !readStdout { state.update { $0.stdoutClosed = true } }
-        for (pipe, isStdout) in readStdout ? [(out, true), (err, false)] : [(err, false)] {
-            let fd = pipe.fileHandleForReading.fileDescriptor
-            Thread.detachNewThread {
-                PipeReader.forEachPiece(of: fd) { data in
-                    state.update { if isStdout { $0.stdout += data } else { $0.stderr += data } }
-                }
-                state.update { if isStdout { $0.stdoutClosed = true } else { $0.stderrClosed = true } }
-            }
+        // One blocking reader thread per pipe, until end of file; an unread stdout stays open
+        // (and unread) for as long as the process lives.
+        if readStdout {
+            PipeReader.forEachPieceOffPool(
+                of: process.stdout!, { data in state.update { $0.stdout += data } },
+                ended: { state.update { $0.stdoutClosed = true } })
+        } else {
+            state.update { $0.stdoutClosed = true }
+            let unread = process.stdout!
+            process.onExit { _ in close(unread) }
         }
+        PipeReader.forEachPieceOffPool(
+            of: process.stderr!, { data in state.update { $0.stderr += data } },
+            ended: { state.update { $0.stderrClosed = true } })
         return running
+    }
+
+    /// Launches the gateway on loopback ports it picks (`API_GATEWAY_PORT` and each of
+    /// `portVariables`) and returns once it accepts. A port can be taken by another process between
+    /// the check and the child's bind; then the child exits naming `EADDRINUSE` and is launched
+    /// again on fresh ports, as `RedisServer.start` does.
+    static func launchAccepting(
+        _ arguments: [String], environment: [String: String], portVariables: [String] = [],
+        readStdout: Bool = true
+    ) async throws -> (process: GatewayProcess, ports: [String: Int]) {
+        for attempt in 1...5 {
+            var ports: [String: Int] = [:]
+            for name in ["API_GATEWAY_PORT"] + portVariables { ports[name] = try await TestPorts.unused() }
+            let process = try launch(
+                arguments, environment: environment.merging(ports.mapValues(String.init)) { $1 },
+                readStdout: readStdout)
+            let port = ports["API_GATEWAY_PORT"]!
+            if try await awaitAccepting(port: port, unlessExited: process) { return (process, ports) }
+            let output = try await process.waitForExit()
+            try #require(
+                output.stderrText.contains("Address already in use") && attempt < 5,
+                "exited (\(output.exitStatus.map(String.init) ?? "?")) before accepting on \(port)\nstderr: \(output.stderrText)"
+            )
+        }
+        throw TestUpstreamError.noLocalPort
+    }
+
+    /// Connects to `port`, retrying refused attempts (a child process cannot signal readiness
+    /// other than by its port or its output); false as soon as `process` has exited.
+    private static func awaitAccepting(port: Int, unlessExited process: GatewayProcess) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while true {
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .connect(host: "127.0.0.1", port: port).get()
+                try? await channel.close()
+                return true
+            } catch {
+                if process.output.value.exitStatus != nil { return false }
+                if ContinuousClock.now >= deadline { throw error }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
     }
 
     /// Waits until stdout contains `text`.
@@ -143,7 +178,7 @@ final class GatewayProcess: Sendable {
     }
 
     func signal(_ signal: Int32) {
-        kill(process.processIdentifier, signal)
+        process.signal(signal)
     }
 
     /// Waits for the exit; kills the process (and fails) if it outlives `timeout`.
@@ -151,31 +186,14 @@ final class GatewayProcess: Sendable {
         do {
             return try await output.wait(for: "process exit", timeout: timeout) { $0.finished ? $0 : nil }
         } catch {
-            kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
             throw error
         }
     }
 
     /// Kills the process if a test left it running.
     func killIfRunning() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
-
-    /// Connects to `port` on `host`, retrying refused attempts until `deadline` (a child process
-    /// cannot signal readiness to us any other way than by its port or its output).
-    static func awaitAccepting(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            do {
-                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                    .connect(host: host, port: port).get()
-                try? await channel.close()
-                return
-            } catch {
-                if ContinuousClock.now >= deadline { throw error }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-        }
+        process.signal(SIGKILL)
     }
 
     /// The quickstart lines from `text` (curl commands and the TOKEN capture).

@@ -60,18 +60,11 @@ struct QuickstartCurlTests {
 
     /// Runs `script` with bash; returns its exit status and stdout + stderr.
     static func bash(_ script: String) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", script]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        let process = try ChildProcess.spawn(
+            "/bin/bash", ["-c", script], environment: ProcessInfo.processInfo.environment, stderr: .stdout)
         let exited = AwaitableState<Int32?>(nil)
-        process.terminationHandler = { process in exited.update { $0 = process.terminationStatus } }
-        try process.runSerialized()
-        let fd = pipe.fileHandleForReading.fileDescriptor
-        async let reader = PipeReader.readAllOffPool(fd)
+        process.onExit { ended in exited.update { $0 = ended.status } }
+        async let reader = PipeReader.readAllOffPool(process.stdout!)
         let status = try await exited.wait(for: "bash to exit", timeout: .seconds(30)) { $0 }
         let data = await reader
         return (status, String(decoding: data, as: UTF8.self))

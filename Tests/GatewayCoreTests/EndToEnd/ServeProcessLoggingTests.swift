@@ -7,15 +7,10 @@ import Testing
 @Suite("End to end: serve process access log", .serialized)
 struct ServeProcessLoggingTests {
     private static func run(_ environment: [String: String]) async throws -> (GatewayProcess.Output, String) {
-        let port = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
-            ["serve"],
-            environment: environment.merging([
-                "API_GATEWAY_PORT": String(port), "METRICS_PORT": "0",
-                "API_GATEWAY_HOST": "127.0.0.1",
-            ]) { $1 })
+        let (process, ports) = try await GatewayProcess.launchAccepting(
+            ["serve"], environment: environment.merging(["METRICS_PORT": "0", "API_GATEWAY_HOST": "127.0.0.1"]) { $1 })
         defer { process.killIfRunning() }
-        try await GatewayProcess.awaitAccepting(port: port)
+        let port = ports["API_GATEWAY_PORT"]!
         let response = try await RawHTTPClient.fetch(
             port: port, "GET", "/health?probe=1", headers: [("X-Request-ID", "serve-log-probe")])
         try #require(response.status == 200)

@@ -32,14 +32,12 @@ struct TLSProcessTests {
     }
 
     @Test func devTLSServesHTTPSWithACertificateForLocalhost() async throws {
-        let port = try await TestPorts.unused()
-        let metricsPort = try await TestPorts.unused()
-        let process = try GatewayProcess.launch(
-            ["dev", "--tls"], environment: ["API_GATEWAY_PORT": String(port), "METRICS_PORT": String(metricsPort)])
+        let (process, ports) = try await GatewayProcess.launchAccepting(
+            ["dev", "--tls"], environment: [:], portVariables: ["METRICS_PORT"])
         defer { process.killIfRunning() }
+        let port = ports["API_GATEWAY_PORT"]!
         try await process.waitForStdout(containing: "AEGIS gateway dev mode: https://localhost:\(port)")
         try await process.waitForStdout(containing: "from a CA made at this start")
-        try await GatewayProcess.awaitAccepting(port: port)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("aegis-dev-ca.pem").path
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.trustRoots = .file(path)

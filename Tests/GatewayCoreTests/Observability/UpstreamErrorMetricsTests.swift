@@ -66,7 +66,7 @@ struct UpstreamErrorMetricsTests {
         let client = try await RawHTTPClient.connect(port: gateway.port)
         try await client.send(RawHTTPClient.request("GET", "/api/v1/checklists", headers: [TestGateway.bearer()]))
         _ = try? await client.readResponse()
-        #expect(await client.isClosed(within: .seconds(5)))
+        #expect(await client.isClosed(within: .seconds(15)))
         let metrics = try await gateway.scrapeMetrics()
         #expect(
             metrics.value("aegis_upstream_errors_total", ["service": "orchestration", "kind": "reset"]) == 1,

@@ -189,7 +189,7 @@ import Testing
     }
 
     @Test func aSilentUploadIsCutByTheProgressTimeout() {
-        var machine = Self.forwarding(hasBody: true)
+        let machine = Self.forwarding(hasBody: true)
         #expect(machine.deadlinePassed(now: Self.at(31)) == .none)
         #expect(machine.deadlinePassed(now: Self.at(32)) == .close)
     }

@@ -177,7 +177,7 @@ import Testing
             #expect(response.status == 200)
             #expect(response.framing != .chunked)
             #expect(response.bodyString == "streamed body")
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
             #expect(try await upstream.waitForRequests(1)[0].uri == "/conversations/1")
         }
     }

@@ -17,7 +17,7 @@ import Testing
             #expect(try await client.readHead().status == 200)
             #expect(try await client.nextEvent() != nil)
             let shutdown = Task { await gateway.shutdown() }
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
             let finished = Task {
                 await shutdown.value
                 return true

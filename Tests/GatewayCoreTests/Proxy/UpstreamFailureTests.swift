@@ -55,7 +55,7 @@ import Testing
                 while let piece = try await client.readChunk() { received += piece.bytes.count }
             }
             #expect(received < 1024)
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
         }
     }
 
@@ -72,7 +72,7 @@ import Testing
             await #expect(throws: RawHTTPError.self) {
                 _ = try await client.readChunk()
             }
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
         }
     }
 

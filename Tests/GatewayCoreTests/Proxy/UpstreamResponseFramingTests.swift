@@ -126,7 +126,7 @@ import Testing
             await #expect(throws: RawHTTPError.self) {
                 _ = try await client.readChunk()
             }
-            #expect(await client.isClosed(within: .seconds(5)))
+            #expect(await client.isClosed(within: .seconds(15)))
         }
     }
 }

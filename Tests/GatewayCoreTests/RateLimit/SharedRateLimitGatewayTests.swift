@@ -133,7 +133,7 @@ struct SharedRateLimitGatewayTests {
         await gateway.shutdown()
     }
 
-    @Test("Redis answering errors (OOM, then READONLY) is down until it accepts updates again", .timeLimit(.minutes(1)))
+    @Test("Redis answering errors (OOM, then READONLY) is down until it accepts updates again", .timeLimit(.minutes(2)))
     func errorReplies() async throws {
         let redis = try await RedisServer.start()
         let logs = RecordedLogs()

@@ -11,23 +11,13 @@ struct TokenCommandTests {
     /// Runs the binary with exactly `environment`; returns (exit status, stdout, stderr).
     static func run(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String, String) {
         try GatewayProcess.requireFreshBinary()
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        process.environment = environment
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.runSerialized()
+        let process = try ChildProcess.spawn(binary.path, arguments, environment: environment)
         // Read before waiting, so a full pipe cannot stall the child; off the task pool.
-        async let stdoutBytes = PipeReader.readAllOffPool(out.fileHandleForReading.fileDescriptor)
-        async let stderrBytes = PipeReader.readAllOffPool(err.fileHandleForReading.fileDescriptor)
+        async let stdoutBytes = PipeReader.readAllOffPool(process.stdout!)
+        async let stderrBytes = PipeReader.readAllOffPool(process.stderr!)
         let (stdout, stderr) = await (stdoutBytes, stderrBytes)
-        await PipeReader.waitForExit(process)
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
+        let ended = await process.exited()
+        return (ended.status, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
     }
 
     @Test

@@ -97,7 +97,7 @@ struct TestUpstreamSelfTests {
         await #expect(throws: RawHTTPError.self) {
             while try await client.readChunk() != nil {}
         }
-        #expect(await client.isClosed(within: .seconds(5)))
+        #expect(await client.isClosed(within: .seconds(15)))
         try await upstream.shutdown()
     }
 
