@@ -5,7 +5,7 @@ import PackageDescription
 // and tests never pay for it; `./run.sh [TARGET|all] [SECONDS]` builds with
 // `--sanitize=fuzzer --sanitize=address` in debug (bounds checks of unsafe buffers stay on) and runs.
 let targets = [
-    "FuzzRequestHead", "FuzzUpstreamResponse", "FuzzChunkedBody", "FuzzUpstreamDifferential", "FuzzJWT",
+    "FuzzRequestHead", "FuzzUpstreamResponse", "FuzzChunkedBody", "FuzzUpstreamDifferential", "FuzzRequestDifferential", "FuzzJWT",
     "FuzzIPAddress", "FuzzRESP",
 ]
 

@@ -1,0 +1,144 @@
+public import NIOCore
+
+/// Takes a request body off raw bytes by its framing (RFC 9112 §6–§7): a Content-Length's bytes,
+/// or chunks. Body bytes come out as slices of the input, never copied; trailers are checked
+/// and dropped (the gateway frames the upstream request itself and sends none).
+public struct RequestBodyDecoder: Sendable {
+    public enum Part: Sendable, Equatable {
+        case body(ByteBuffer)
+        case end
+    }
+
+    private enum State: Sendable {
+        case length(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers(lines: Int, bytes: Int)
+        case ended
+    }
+
+    /// A chunk-size line (extensions included) or a trailer line longer than this is refused:
+    /// otherwise a client could make the gateway buffer without bound.
+    public static let maxLineBytes = 4096
+
+    private var state: State
+
+    public init(_ framing: RequestBodyFraming) {
+        switch framing {
+        case .none: state = .length(remaining: 0)
+        case .length(let n): state = .length(remaining: n)
+        case .chunked: state = .chunkSize
+        }
+    }
+
+    /// The next part, or nil until more bytes arrive. `.end` comes once; after it, the rest of
+    /// `buffer` is the next request.
+    public mutating func next(_ buffer: inout ByteBuffer) throws(RequestParseError) -> Part? {
+        while true {
+            switch state {
+            case .length(let remaining):
+                if remaining == 0 {
+                    state = .ended
+                    return .end
+                }
+                guard buffer.readableBytes > 0 else { return nil }
+                let n = min(remaining, buffer.readableBytes)
+                state = .length(remaining: remaining - n)
+                return .body(buffer.readSlice(length: n)!)
+            case .chunkSize:
+                guard let line = try Self.takeLine(&buffer) else { return nil }
+                let size = try Self.chunkSize(line)
+                state = size == 0 ? .trailers(lines: 0, bytes: 0) : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                guard buffer.readableBytes > 0 else { return nil }
+                let n = min(remaining, buffer.readableBytes)
+                state = n == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - n)
+                return .body(buffer.readSlice(length: n)!)
+            case .chunkDataEnd:
+                // §7.1: chunk-data is followed by CRLF, nothing else.
+                guard buffer.readableBytes >= 2 else {
+                    if buffer.readableBytes == 1 && buffer.getInteger(at: buffer.readerIndex, as: UInt8.self) != 0x0D {
+                        throw .malformed("bad chunk")
+                    }
+                    return nil
+                }
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw .malformed("bad chunk") }
+                state = .chunkSize
+            case .trailers(let lines, let bytes):
+                // §7.1.2: trailer fields are field lines, up to an empty line.
+                guard let line = try Self.takeLine(&buffer) else { return nil }
+                if line.readableBytes == 0 {
+                    state = .ended
+                    return .end
+                }
+                let total = bytes + line.readableBytes + 2
+                guard lines < RequestHeadParser.maxFieldLines, total <= RequestHeadParser.maxHeadBytes else {
+                    throw .headTooLarge
+                }
+                try Self.checkTrailer(line)
+                state = .trailers(lines: lines + 1, bytes: total)
+            case .ended:
+                return nil
+            }
+        }
+    }
+
+    /// The next line without its CRLF, or nil until it arrived; a bare LF is refused.
+    private static func takeLine(_ buffer: inout ByteBuffer) throws(RequestParseError) -> ByteBuffer? {
+        let lf: Int? = buffer.withUnsafeReadableBytes { raw in
+            ByteScan.index(of: 0x0A, in: raw, from: 0, to: min(raw.count, maxLineBytes + 2))
+        }
+        guard let lf else {
+            if buffer.readableBytes > maxLineBytes + 1 { throw .malformed("chunk line too long") }
+            return nil
+        }
+        guard lf > 0, buffer.getInteger(at: buffer.readerIndex + lf - 1, as: UInt8.self) == 0x0D else {
+            throw .malformed("bare LF")
+        }
+        let line = buffer.readSlice(length: lf - 1)!
+        buffer.moveReaderIndex(forwardBy: 2)
+        return line
+    }
+
+    /// §7.1: chunk-size = 1*HEXDIG, then optional extensions (`;name[=value]`), checked for
+    /// bytes a field value may hold and otherwise ignored.
+    private static func chunkSize(_ line: ByteBuffer) throws(RequestParseError) -> Int {
+        let size: Int? = line.withUnsafeReadableBytes { raw in
+            var size = 0
+            var i = 0
+            while i < raw.count, let digit = hexValue(raw[i]) {
+                guard size >> 59 == 0 else { return nil }  // would overflow
+                size = size << 4 | digit
+                i += 1
+            }
+            guard i > 0 else { return nil }
+            guard i == raw.count || (raw[i] == 0x3B && ByteScan.isFieldValue(raw, (i + 1)..<raw.count)) else {
+                return nil
+            }
+            return size
+        }
+        guard let size else { throw .malformed("bad chunk size") }
+        return size
+    }
+
+    private static func checkTrailer(_ line: ByteBuffer) throws(RequestParseError) {
+        let valid = line.withUnsafeReadableBytes { raw in
+            var colon = 0
+            while colon < raw.count && ByteScan.isTokenByte(raw[colon]) { colon += 1 }
+            return colon > 0 && colon < raw.count && raw[colon] == 0x3A
+                && ByteScan.isFieldValue(raw, (colon + 1)..<raw.count)
+        }
+        guard valid else { throw .malformed("malformed trailer field") }
+    }
+
+    @inline(__always)
+    private static func hexValue(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 0x30...0x39: Int(byte - 0x30)
+        case 0x41...0x46: Int(byte - 0x41 + 10)
+        case 0x61...0x66: Int(byte - 0x61 + 10)
+        default: nil
+        }
+    }
+}
