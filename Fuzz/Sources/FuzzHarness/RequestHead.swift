@@ -26,15 +26,7 @@ extension Fuzz {
     /// plan gave, and carry one Host and one X-Forwarded-For of the gateway's.
     public static func requestHead(_ input: UnsafeRawBufferPointer) {
         guard let flags = input.first else { return }
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderListSize = 64 * 1024
-        limits.maxHeaderFieldSize = 64 * 1024
-        limits.maxHeaderFieldCount = 100
-        let channel = EmbeddedChannel(
-            handler: ByteToMessageHandler(
-                HTTPRequestDecoder(
-                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-            ))
+        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTP1RequestDecoder()))
         defer { _ = try? channel.finish() }
         let peer = peers[Int(flags >> 5) % peers.count]
         let tokens = VerifiedTokenCache(capacity: 64)

@@ -31,9 +31,9 @@ struct ParsedByNIO {
             }
         }
         // The decoder learns each request's method from the request written before it.
-        try? channel.writeOutbound(
+        _ = try? channel.writeOutbound(
             HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: "/")))
-        try? channel.writeOutbound(HTTPClientRequestPart.end(nil))
+        _ = try? channel.writeOutbound(HTTPClientRequestPart.end(nil))
         for read in reads {
             do { try channel.writeInbound(Fuzz.buffer(read)) } catch {
                 drain()

@@ -112,22 +112,76 @@ public struct RequestBodyDecoder: Sendable {
                 size = size << 4 | digit
                 i += 1
             }
-            guard i > 0 else { return nil }
-            guard i == raw.count || (raw[i] == 0x3B && ByteScan.isFieldValue(raw, (i + 1)..<raw.count)) else {
-                return nil
-            }
+            guard i > 0, extensionsAreValid(raw, from: i) else { return nil }
             return size
         }
         guard let size else { throw .malformed("bad chunk size") }
         return size
     }
 
+    /// §7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), name a token, value a
+    /// token or a quoted-string.
+    private static func extensionsAreValid(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
+        var i = start
+        func skipWhitespace() { while i < raw.count && (raw[i] == 0x20 || raw[i] == 0x09) { i += 1 } }
+        func token() -> Bool {
+            let from = i
+            while i < raw.count && ByteScan.isTokenByte(raw[i]) { i += 1 }
+            return i > from
+        }
+        while true {
+            skipWhitespace()
+            if i == raw.count { return i == start }  // whitespace alone after the size is not allowed
+            guard raw[i] == 0x3B else { return false }
+            i += 1
+            skipWhitespace()
+            guard token() else { return false }
+            skipWhitespace()
+            if i == raw.count { return true }
+            if raw[i] == 0x3B { continue }
+            guard raw[i] == 0x3D else { return false }
+            i += 1
+            skipWhitespace()
+            if i < raw.count && raw[i] == 0x22 {
+                guard quotedString(raw, &i) else { return false }
+            } else if !token() {
+                return false
+            }
+            if i == raw.count { return true }
+        }
+    }
+
+    /// RFC 9110 §5.6.4: DQUOTE *( qdtext / quoted-pair ) DQUOTE, from `raw[i]` (a DQUOTE).
+    private static func quotedString(_ raw: UnsafeRawBufferPointer, _ i: inout Int) -> Bool {
+        i += 1
+        while i < raw.count {
+            let byte = raw[i]
+            if byte == 0x22 {
+                i += 1
+                return true
+            }
+            if byte == 0x5C {
+                guard i + 1 < raw.count, ByteScan.isFieldValueByte(raw[i + 1]) else { return false }
+                i += 2
+                continue
+            }
+            guard ByteScan.isFieldValueByte(byte) else { return false }
+            i += 1
+        }
+        return false
+    }
+
     private static func checkTrailer(_ line: ByteBuffer) throws(RequestParseError) {
         let valid = line.withUnsafeReadableBytes { raw in
             var colon = 0
             while colon < raw.count && ByteScan.isTokenByte(raw[colon]) { colon += 1 }
-            return colon > 0 && colon < raw.count && raw[colon] == 0x3A
-                && ByteScan.isFieldValue(raw, (colon + 1)..<raw.count)
+            guard colon > 0, colon < raw.count, raw[colon] == 0x3A else { return false }
+            // RFC 9110 §6.5.1: framing fields have no place in trailers (llhttp refused them too).
+            let name = UnsafeRawBufferPointer(rebasing: raw[..<colon])
+            if HeaderNames.equals(name, "content-length") || HeaderNames.equals(name, "transfer-encoding") {
+                return false
+            }
+            return ByteScan.isFieldValue(raw, (colon + 1)..<raw.count)
         }
         guard valid else { throw .malformed("malformed trailer field") }
     }

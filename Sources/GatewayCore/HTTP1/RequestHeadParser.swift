@@ -43,9 +43,11 @@ public struct RequestHeadParser: Sendable {
         return try Self.parse(head: whole)
     }
 
+    /// CR and LF bytes alone count as empty lines here, as llhttp took them: between messages
+    /// they cannot change how a request is read.
     private func skipEmptyLines(_ buffer: inout ByteBuffer) {
-        while buffer.readableBytes >= 2, buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0x0D0A {
-            buffer.moveReaderIndex(forwardBy: 2)
+        while let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self), byte == 0x0D || byte == 0x0A {
+            buffer.moveReaderIndex(forwardBy: 1)
         }
     }
 
@@ -120,14 +122,18 @@ private struct RequestLine {
             throw .malformed("unknown method")
         }
         // §3.2: the target has no whitespace or control byte; SPEC §10's path rules come later.
-        let targetStart = i + 1
+        // More than one SP before it is taken, as llhttp took it (§3 allows splitting on whitespace).
+        var targetStart = i + 1
+        while targetStart < end && raw[targetStart] == 0x20 { targetStart += 1 }
         var targetEnd = targetStart
         while targetEnd < end && raw[targetEnd] > 0x20 && raw[targetEnd] != 0x7F { targetEnd += 1 }
-        guard targetEnd > targetStart, targetEnd + 9 == end, raw[targetEnd] == 0x20 else {
+        // §3: one SP before the version; more are taken here too.
+        var v = targetEnd
+        while v < end && raw[v] == 0x20 { v += 1 }
+        guard targetEnd > targetStart, v > targetEnd, v + 8 == end else {
             throw .malformed("malformed request line")
         }
         // §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT; this gateway speaks 1.0 and 1.1.
-        let v = targetEnd + 1
         guard raw[v] == 0x48, raw[v + 1] == 0x54, raw[v + 2] == 0x54, raw[v + 3] == 0x50, raw[v + 4] == 0x2F,
             raw[v + 5] == 0x31, raw[v + 6] == 0x2E, raw[v + 7] == 0x30 || raw[v + 7] == 0x31
         else { throw .malformed("unsupported HTTP version") }

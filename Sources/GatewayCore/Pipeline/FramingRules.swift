@@ -1,9 +1,9 @@
 import NIOHTTP1
 
-/// Message-framing checks the HTTP parser leaves to us (SPEC §10); each closes the connection.
+/// Message-framing checks of SPEC §10 on a head's fields; each closes the connection.
 ///
-/// llhttp (strict) already refuses CL+TE, repeated differing lengths, obs-fold, bare CR/LF and bad
-/// chunk sizes; these are the cases it accepts.
+/// `RequestHeadParser` applies the same rules to HTTP/1.1 bytes before a head exists; this is
+/// the check for every head, HTTP/2's included.
 enum FramingRules {
     static func violation(in facts: RequestHeadFacts) -> HygieneViolation? {
         let length = facts.contentLength

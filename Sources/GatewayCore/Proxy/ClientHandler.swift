@@ -156,16 +156,15 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parserError = error as? HTTPParserError else {
+        let gatewayError: GatewayError
+        switch error as? RequestParseError {
+        case .headTooLarge:
+            gatewayError = GatewayError(.headersTooLarge, "request head larger than 64 KiB or over 100 fields")
+        case .malformed:
+            gatewayError = GatewayError(.badRequest, "malformed request")
+        case nil:
             Self.flushAndClose(context)
             return
-        }
-        let gatewayError: GatewayError
-        switch parserError {
-        case .headerOverflow:
-            gatewayError = GatewayError(.headersTooLarge, "request head larger than 64 KiB or over 100 fields")
-        default:
-            gatewayError = GatewayError(.badRequest, "malformed request")
         }
         switch machine.malformedRequest() {
         case .none:

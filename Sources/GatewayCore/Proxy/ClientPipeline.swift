@@ -38,20 +38,11 @@ enum ClientPipeline {
 
     static func configureHTTP1(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
         let client = ClientHandler(shared: shared, loop: loop, secure: secure)
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        // NIO counts the target, names and values: a head over 64 KiB is refused with 431 (a target
-        // over 8 KiB but within that gets its 414 from the pipeline).
-        limits.maxHeaderListSize = 64 * 1024
-        limits.maxHeaderFieldSize = 64 * 1024
-        limits.maxHeaderFieldCount = 100
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(RequestStartHandler(client))
-        // NIO's parser only: responses are framed by the gateway itself (HeadSerializer).
-        try sync.addHandler(
-            ByteToMessageHandler(
-                HTTPRequestDecoder(
-                    leftOverBytesStrategy: .dropBytes, informationalResponseStrategy: .drop, limitConfiguration: limits)
-            ))
+        // A head over 64 KiB or 100 fields is refused there with 431; a target over 8 KiB within
+        // that gets its 414 from the pipeline. Responses are framed by the gateway (HeadSerializer).
+        try sync.addHandler(ByteToMessageHandler(HTTP1RequestDecoder()))
         try sync.addHandler(client)
     }
 

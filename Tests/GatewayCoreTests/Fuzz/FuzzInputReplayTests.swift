@@ -48,7 +48,7 @@ import Testing
     }
 
     @Test func clientBytesGetAnAnswerOrAClose() async throws {
-        let cases = Self.inputs("FuzzRequestHead")
+        let cases = Self.inputs("FuzzRequestHead") + Self.inputs("FuzzRequestDifferential")
         #expect(cases.count >= 5, "the seeds are found")
         try await TestGateway.withUpstream { gateway, _ in
             for (name, payload) in cases {
