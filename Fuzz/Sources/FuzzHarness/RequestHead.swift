@@ -32,13 +32,13 @@ extension Fuzz {
         let tokens = VerifiedTokenCache(capacity: 64)
         for read in reads(Array(input.dropFirst()), seed: flags & 0x1F) {
             do { try channel.writeInbound(Fuzz.buffer(read)) } catch { return }
-            while let part = try? channel.readInbound(as: HTTPServerRequestPart.self) {
-                if case .head(let head) = part { decide(head, peer: peer, tokens: tokens) }
+            while let part = try? channel.readInbound(as: ClientRequestPart.self) {
+                if case .head(let head, let raw) = part { decide(head, raw: raw, peer: peer, tokens: tokens) }
             }
         }
     }
 
-    static func decide(_ head: HTTPRequestHead, peer: IPAddress, tokens: VerifiedTokenCache) {
+    static func decide(_ head: HTTPRequestHead, raw: RawRequestHead?, peer: IPAddress, tokens: VerifiedTokenCache) {
         let facts = RequestHeadFacts(head.headers)
         let decision = pipeline.decide(
             head, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted), requestID: "fuzz-request-id",
@@ -61,14 +61,28 @@ extension Fuzz {
                     version: .http1_1, status: response.status, headers: headers, allocator: ByteBufferAllocator()))
             require(WireHead.parse(out) != nil, "local answer head does not parse")
         case .forward(let plan):
-            let fields = UpstreamRequestHead.make(
-                from: head, plan: plan,
-                context: .init(
-                    requestID: "fuzz-request-id", peer: Peer(peer, trusted: pipeline.clients.trusted),
-                    identity: plan.identity, hasBody: facts.hasBody))
-            let out = Fuzz.bytes(
+            let context = UpstreamRequestHead.Context(
+                requestID: "fuzz-request-id", peer: Peer(peer, trusted: pipeline.clients.trusted),
+                identity: plan.identity, hasBody: facts.hasBody)
+            let fields = UpstreamRequestHead.make(from: head, plan: plan, context: context)
+            var out = Fuzz.bytes(
                 HeadSerializer.request(
                     method: head.method, uri: plan.upstreamURI, headers: fields, allocator: ByteBufferAllocator()))
+            // What an HTTP/1.1 client's head becomes: written from its bytes, the same bytes as the
+            // field-list path wherever Strings hold them unchanged (ASCII).
+            if let raw {
+                let fromBytes = Fuzz.bytes(
+                    UpstreamRequestHead.write(
+                        raw: raw, method: head.method, uri: plan.upstreamURI, plan: plan, context: context,
+                        allocator: ByteBufferAllocator()))
+                if Fuzz.bytes(raw.bytes).allSatisfy({ $0 < 0x80 }) {
+                    require(
+                        fromBytes == out,
+                        "raw writer differs:\n\(String(decoding: fromBytes, as: UTF8.self).debugDescription)\nvs\n\(String(decoding: out, as: UTF8.self).debugDescription)"
+                    )
+                }
+                out = fromBytes
+            }
             guard let wire = WireHead.parse(out) else {
                 require(false, "upstream head does not parse: \(String(decoding: out, as: UTF8.self).debugDescription)")
                 return

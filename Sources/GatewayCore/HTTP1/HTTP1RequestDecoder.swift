@@ -9,7 +9,7 @@ import NIOHTTP1
 /// llhttp, changes nothing: the gateway never upgrades (SPEC §10), so RFC 9110 §7.8 lets it
 /// ignore the field and the next bytes are the next request, as in nginx.
 struct HTTP1RequestDecoder: ByteToMessageDecoder {
-    typealias InboundOut = HTTPServerRequestPart
+    typealias InboundOut = ClientRequestPart
 
     private enum State {
         case head
@@ -29,8 +29,8 @@ struct HTTP1RequestDecoder: ByteToMessageDecoder {
                 guard let raw = try parser.parse(&buffer) else { return .needMoreData }
                 let head = HTTPRequestHead(raw)
                 state = head.method == .CONNECT ? .tunnel : .body(RequestBodyDecoder(raw.framing))
-                context.fireChannelRead(NIOAny(HTTPServerRequestPart.head(head)))
-                if case .tunnel = state { context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(nil))) }
+                context.fireChannelRead(NIOAny(ClientRequestPart.head(head, raw: raw)))
+                if case .tunnel = state { context.fireChannelRead(NIOAny(ClientRequestPart.end)) }
             case .body(var decoder):
                 let part = try decoder.next(&buffer)
                 switch part {
@@ -39,10 +39,10 @@ struct HTTP1RequestDecoder: ByteToMessageDecoder {
                     return .needMoreData
                 case .body(let bytes):
                     state = .body(decoder)
-                    context.fireChannelRead(NIOAny(HTTPServerRequestPart.body(bytes)))
+                    context.fireChannelRead(NIOAny(ClientRequestPart.body(bytes)))
                 case .end:
                     state = .head
-                    context.fireChannelRead(NIOAny(HTTPServerRequestPart.end(nil)))
+                    context.fireChannelRead(NIOAny(ClientRequestPart.end))
                 }
             case .tunnel:
                 buffer.moveReaderIndex(forwardBy: buffer.readableBytes)

@@ -12,7 +12,7 @@ import NIOHTTP2
 /// names, no connection-specific fields, TE only `trailers`) and content-length against DATA.
 final class HTTP2StreamCodec: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
-    typealias InboundOut = HTTPServerRequestPart
+    typealias InboundOut = ClientRequestPart
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = HTTP2Frame.FramePayload
 
@@ -27,7 +27,7 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         case .headers(let headers):
             if sawHead {
                 // Trailers: the request ends (their fields are not forwarded).
-                context.fireChannelRead(wrapInboundOut(.end(nil)))
+                context.fireChannelRead(wrapInboundOut(.end))
                 return
             }
             sawHead = true
@@ -36,14 +36,14 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
                 return
             }
             reader.requestMethod = head.method
-            context.fireChannelRead(wrapInboundOut(.head(head)))
-            if headers.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+            context.fireChannelRead(wrapInboundOut(.head(head, raw: nil)))
+            if headers.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }
             if bytes.readableBytes > 0 || !data.endStream {
                 context.fireChannelRead(wrapInboundOut(.body(bytes)))
             }
-            if data.endStream { context.fireChannelRead(wrapInboundOut(.end(nil))) }
+            if data.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
         default:
             break
         }

@@ -5,7 +5,8 @@ import NIOPosix
 
 extension ClientHandler {
     func startForwarding(
-        _ chosen: ForwardPlan, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
+        _ chosen: ForwardPlan, head: HTTPRequestHead, raw: RawRequestHead?, facts: RequestHeadFacts, requestID: String,
+        started: NIODeadline
     ) {
         let balanced = chosen.endpoints.endpoints.count > 1
         let plan: ForwardPlan
@@ -17,17 +18,27 @@ extension ClientHandler {
         } else {
             plan = chosen
         }
-        let fields = UpstreamRequestHead.make(
-            from: head, plan: plan,
-            context: .init(
-                requestID: requestID, peer: peer,
-                identity: plan.identity, hasBody: facts.hasBody))
+        let headContext = UpstreamRequestHead.Context(
+            requestID: requestID, peer: peer, identity: plan.identity, hasBody: facts.hasBody)
         let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        // HTTP/1.1 heads go upstream from their bytes. A service with several endpoints keeps the
+        // field list instead: a retry on another endpoint rewrites Host from it.
+        let upstreamHead: ByteBuffer
+        var fields: [(String, String)]?
+        if let raw, !balanced {
+            upstreamHead = UpstreamRequestHead.write(
+                raw: raw, method: head.method, uri: plan.upstreamURI, plan: plan, context: headContext,
+                allocator: allocator)
+        } else {
+            let list = UpstreamRequestHead.make(from: head, plan: plan, context: headContext)
+            upstreamHead = HeadSerializer.request(
+                method: head.method, uri: plan.upstreamURI, headers: list, allocator: allocator)
+            fields = balanced ? list : nil
+        }
         let exchange = Exchange(
             clientHead: head,
-            upstreamHead: HeadSerializer.request(
-                method: head.method, uri: plan.upstreamURI, headers: fields, allocator: allocator),
-            upstreamFields: balanced ? fields : nil, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
+            upstreamHead: upstreamHead,
+            upstreamFields: fields, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
             requestID: requestID, started: started, origin: facts.origin)
         self.exchange = exchange
         machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: facts.hasBody, now: started)

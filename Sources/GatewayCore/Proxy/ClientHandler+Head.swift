@@ -3,7 +3,9 @@ import NIOHTTP1
 
 extension ClientHandler {
     /// Runs the pipeline on a new request head and acts on its decision.
-    func receiveHead(_ head: HTTPRequestHead, started: NIODeadline, context: ChannelHandlerContext) {
+    func receiveHead(
+        _ head: HTTPRequestHead, raw: RawRequestHead?, started: NIODeadline, context: ChannelHandlerContext
+    ) {
         let facts = RequestHeadFacts(head.headers)
         let requestID = RequestIDGenerator.acceptable(facts.requestID.single) ?? loop.requestIDs.next()
         let decision = shared.pipeline.decide(
@@ -13,7 +15,7 @@ extension ClientHandler {
         case .respond(let local):
             respondLocally(local, head: head, facts: facts, requestID: requestID, started: started)
         case .forward(let plan):
-            startForwarding(plan, head: head, facts: facts, requestID: requestID, started: started)
+            startForwarding(plan, head: head, raw: raw, facts: facts, requestID: requestID, started: started)
         }
     }
 

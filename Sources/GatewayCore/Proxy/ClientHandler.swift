@@ -13,7 +13,7 @@ import NIOHTTP1
 /// Pipelined requests are queued here rather than by `HTTPServerPipelineHandler`, which pauses
 /// reading after every request and so costs two `epoll_ctl` calls each.
 final class ClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundIn = ClientRequestPart
     /// Responses leave as bytes framed here (`HeadSerializer`), not through NIO's encoder.
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -29,7 +29,7 @@ final class ClientHandler: ChannelDuplexHandler {
     /// The connection is TLS.
     private let secure: Bool
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
-    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var queued = CircularBuffer<ClientRequestPart>()
     /// Set while the queue is being handled, so a part handled from it does not handle it again.
     private var isHandlingQueue = false
 
@@ -79,7 +79,7 @@ final class ClientHandler: ChannelDuplexHandler {
         handle(unwrapInboundIn(data), context: context, fromQueue: false)
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext, fromQueue: Bool) {
+    private func handle(_ part: ClientRequestPart, context: ChannelHandlerContext, fromQueue: Bool) {
         let now = NIODeadline.now()
         let kind: ClientConnectionStateMachine.Part
         switch part {
@@ -91,8 +91,8 @@ final class ClientHandler: ChannelDuplexHandler {
         case .queue:
             queued.append(part)
         case .decide:
-            guard case .head(let head) = part else { return }
-            receiveHead(head, started: now, context: context)
+            guard case .head(let head, let raw) = part else { return }
+            receiveHead(head, raw: raw, started: now, context: context)
         case .forwardBody:
             guard case .body(let buffer) = part, let exchange else { return }
             sendUpstream(body: buffer, exchange)

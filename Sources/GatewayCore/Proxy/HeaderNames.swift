@@ -96,20 +96,23 @@ enum HeaderNames {
     }
 
     /// `x-user-*` with `_` or `.` read as `-`, any case (SPEC §7).
-    static func isUserIdentity(_ name: String) -> Bool {
-        let a = name.utf8
-        guard a.count >= 7 else { return false }
-        var i = a.startIndex
+    static func isUserIdentity(_ name: UnsafeRawBufferPointer) -> Bool {
+        guard name.count >= 7 else { return false }
+        var i = 0
         for expected in "x-user-".utf8 {
-            let byte = a[i]
+            let byte = name[i]
             let folded = byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") ? UInt8(ascii: "-") : byte | 0x20
             guard folded == expected else { return false }
-            i = a.index(after: i)
+            i += 1
         }
         return true
     }
 
-    /// Names a client's `Connection` header may not remove (SPEC §10).
+    static func isUserIdentity(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { isUserIdentity(UnsafeRawBufferPointer($0)) }
+    }
+
     static func isProtectedFromConnection(_ name: Substring) -> Bool {
         let n = String(name)
         return equals(n, "content-length") || equals(n, "transfer-encoding") || equals(n, "host")

@@ -86,6 +86,63 @@ import Testing
         #expect(Self.values(sized, "Transfer-Encoding").isEmpty)
     }
 
+    @Test(
+        "from the client's bytes the upstream head is the field-list path's, byte for byte",
+        arguments: [
+            (false, false, "Host: gateway.test\r\nAccept: */*\r\nAuthorization: Bearer t\r\n"),
+            (
+                false, false,
+                "Host: gateway.test\r\nConnection: keep-alive, X-Secret\r\nX-Secret: 1\r\nKeep-Alive: 5\r\n"
+                    + "Upgrade: websocket\r\nTE: trailers\r\nX-User_ID: admin\r\nx-user-roles: admin\r\n"
+                    + "X-Real-IP: 1.2.3.4\r\nX-Request-ID: forged\r\nForwarded: for=1.2.3.4\r\nExpect: 100-continue\r\n"
+                    + "X-Api-Key: k\r\ncOnNeCtIoN: X-Other\r\nx-other: 2\r\nAccept:  */*  \r\n"
+            ),
+            (
+                true, false,
+                "Host: gateway.test\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-For: 10.0.0.1, 10.0.0.2\r\n"
+                    + "X-Forwarded-Proto: https\r\nX-Forwarded-Host: public.example\r\nX-Forwarded-Port: 1\r\n"
+            ),
+            (false, false, "Host: gateway.test\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"),
+            (false, true, "Host: gateway.test\r\nContent-Length: 12\r\n"),
+            (false, true, "Host: gateway.test\r\nTransfer-Encoding: chunked\r\n"),
+        ])
+    func rawWriterMatchesTheFieldList(trusted: Bool, hasBody: Bool, fields: String) throws {
+        var parser = RequestHeadParser()
+        var buffer = ByteBuffer(string: "GET /api/v1/conversations/c1 HTTP/1.1\r\n\(fields)\r\n")
+        let raw = try #require(try parser.parse(&buffer))
+        let head = HTTPRequestHead(raw)
+        let plan = try Self.plan()
+        let cidrs = trusted ? [CIDR(parsing: "198.51.100.0/24")!] : []
+        let context = UpstreamRequestHead.Context(
+            requestID: "req-1", peer: Peer(Self.client, trusted: TrustedProxies(cidrs)), identity: plan.identity,
+            hasBody: hasBody)
+        let list = HeadSerializer.request(
+            method: .GET, uri: plan.upstreamURI,
+            headers: UpstreamRequestHead.make(from: head, plan: plan, context: context),
+            allocator: ByteBufferAllocator())
+        let bytes = UpstreamRequestHead.write(
+            raw: raw, method: .GET, uri: plan.upstreamURI, plan: plan, context: context,
+            allocator: ByteBufferAllocator())
+        #expect(String(buffer: bytes) == String(buffer: list))
+    }
+
+    @Test("bytes above 0x7F in a value go upstream as received")
+    func rawWriterKeepsObsText() throws {
+        var parser = RequestHeadParser()
+        var buffer = ByteBuffer(
+            bytes: Array("GET /api/v1/conversations/c1 HTTP/1.1\r\nHost: gw\r\nX-Name: caf".utf8) + [0xE9, 0xFF]
+                + Array("\r\n\r\n".utf8))
+        let raw = try #require(try parser.parse(&buffer))
+        let plan = try Self.plan()
+        let bytes = UpstreamRequestHead.write(
+            raw: raw, method: .GET, uri: plan.upstreamURI, plan: plan,
+            context: .init(
+                requestID: "r", peer: Peer(Self.client, trusted: TrustedProxies([])), identity: nil, hasBody: false),
+            allocator: ByteBufferAllocator())
+        let expected: [UInt8] = Array("X-Name: caf".utf8) + [0xE9, 0xFF] + [0x0D, 0x0A]
+        #expect(Array(bytes.readableBytesView).firstRange(of: expected) != nil)
+    }
+
     @Test func requestBytes() {
         let bytes = HeadSerializer.request(
             method: .POST, uri: "/internal/x?y=1", headers: [("Host", "up:9"), ("Content-Length", "0")],
