@@ -132,23 +132,22 @@ extension UpstreamRequestHead {
         raw: RawRequestHead, method: HTTPMethod, uri: String, plan: ForwardPlan, context: Context,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        var out = allocator.buffer(capacity: raw.bytes.readableBytes + uri.utf8.count + 320)
-        out.writeString(method.rawValue)
-        out.writeInteger(UInt8(ascii: " "))
-        out.writeString(uri)
-        out.writeStaticString(" HTTP/1.1\r\nHost: ")
-        out.writeString(plan.upstream.authority)
-        out.writeStaticString("\r\n")
-        var hasLength = false
-        var forwardedFor: [Range<Int>] = []
-        var forwardedProto: Range<Int>?
-        var forwardedHost: Range<Int>?
-        var clientHost: Range<Int>?
+        let estimate = raw.bytes.readableBytes + uri.utf8.count + 320
+        var out = allocator.buffer(capacity: estimate)
         raw.bytes.withUnsafeReadableBytes { bytes in
+            // First what the fields say (ranges only), then one pass of writing.
             var named: [[UInt8]] = []
+            var forwarded: [RawRequestHead.FieldLine] = []
+            forwarded.reserveCapacity(raw.fields.count)
+            var hasLength = false
+            var forwardedFor: [Range<Int>] = []
+            var forwardedProto: Range<Int>?
+            var forwardedHost: Range<Int>?
+            var clientHost: Range<Int>?
             for field in raw.fields where field.name.count == 10 {
-                let name = UnsafeRawBufferPointer(rebasing: bytes[field.name])
-                guard HeaderNames.equals(name, "connection") else { continue }
+                guard HeaderNames.equals(UnsafeRawBufferPointer(rebasing: bytes[field.name]), "connection") else {
+                    continue
+                }
                 var values: [String] = []
                 addConnectionNamed(String(decoding: bytes[field.value], as: UTF8.self), to: &values)
                 named += values.map { Array($0.utf8) }
@@ -156,65 +155,63 @@ extension UpstreamRequestHead {
             for field in raw.fields {
                 let name = UnsafeRawBufferPointer(rebasing: bytes[field.name])
                 switch FieldRule.of(name) {
-                case .drop:
-                    continue
-                case .forwardedFor:
-                    forwardedFor.append(field.value)
-                    continue
-                case .forwardedProto:
-                    forwardedProto = forwardedProto ?? field.value
-                    continue
-                case .forwardedHost:
-                    forwardedHost = forwardedHost ?? field.value
-                    continue
-                case .host:
-                    clientHost = field.value
-                    continue
+                case .drop: break
+                case .forwardedFor: forwardedFor.append(field.value)
+                case .forwardedProto: forwardedProto = forwardedProto ?? field.value
+                case .forwardedHost: forwardedHost = forwardedHost ?? field.value
+                case .host: clientHost = field.value
                 case .contentLength:
                     hasLength = true
+                    forwarded.append(field)
                 case .forward:
-                    if !named.isEmpty && named.contains(where: { HeaderNames.equalsIgnoringASCIICase(name, $0) }) {
-                        continue
+                    if named.isEmpty || !named.contains(where: { HeaderNames.equalsIgnoringASCIICase(name, $0) }) {
+                        forwarded.append(field)
                     }
                 }
-                out.writeBytes(name)
-                out.writeStaticString(": ")
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[field.value]))
-                out.writeStaticString("\r\n")
             }
-            if context.hasBody && !hasLength { out.writeStaticString("Transfer-Encoding: chunked\r\n") }
-            out.writeStaticString("X-Forwarded-For: ")
-            if context.peer.isTrusted {
-                for range in forwardedFor {
-                    out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[range]))
-                    out.writeStaticString(", ")
+            let trusted = context.peer.isTrusted
+            let host = (trusted ? forwardedHost : nil) ?? clientHost
+            out.write(estimate: estimate) { writer in
+                writer.put(method.rawValue)
+                writer.put(UInt8(ascii: " "))
+                writer.put(uri)
+                writer.put(" HTTP/1.1\r\nHost: ")
+                writer.put(plan.upstream.authority)
+                writer.put("\r\n")
+                for field in forwarded {
+                    writer.field(
+                        UnsafeRawBufferPointer(rebasing: bytes[field.name]),
+                        UnsafeRawBufferPointer(rebasing: bytes[field.value]))
                 }
-            }
-            out.writeString(context.peer.text)
-            out.writeStaticString("\r\nX-Forwarded-Proto: ")
-            if context.peer.isTrusted, let proto = forwardedProto {
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[proto]))
-            } else {
-                out.writeStaticString(context.peer.isSecure ? "https" : "http")
-            }
-            out.writeStaticString("\r\n")
-            if let host = (context.peer.isTrusted ? forwardedHost : nil) ?? clientHost {
-                out.writeStaticString("X-Forwarded-Host: ")
-                out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host]))
-                out.writeStaticString("\r\n")
+                if context.hasBody && !hasLength { writer.put("Transfer-Encoding: chunked\r\n") }
+                writer.put("X-Forwarded-For: ")
+                if trusted {
+                    for range in forwardedFor {
+                        writer.put(UnsafeRawBufferPointer(rebasing: bytes[range]))
+                        writer.put(", ")
+                    }
+                }
+                writer.put(context.peer.text)
+                writer.put("\r\nX-Forwarded-Proto: ")
+                if trusted, let proto = forwardedProto {
+                    writer.put(UnsafeRawBufferPointer(rebasing: bytes[proto]))
+                } else {
+                    writer.put(context.peer.isSecure ? "https" : "http")
+                }
+                writer.put("\r\n")
+                if let host {
+                    writer.put("X-Forwarded-Host: ")
+                    writer.put(UnsafeRawBufferPointer(rebasing: bytes[host]))
+                    writer.put("\r\n")
+                }
+                writer.field("X-Request-ID", context.requestID)
+                if let identity = context.identity {
+                    writer.field("X-User-ID", identity.userID)
+                    writer.field("X-User-Roles", identity.rolesHeaderValue)
+                }
+                writer.put("\r\n")
             }
         }
-        out.writeStaticString("X-Request-ID: ")
-        out.writeString(context.requestID)
-        out.writeStaticString("\r\n")
-        if let identity = context.identity {
-            out.writeStaticString("X-User-ID: ")
-            out.writeString(identity.userID)
-            out.writeStaticString("\r\nX-User-Roles: ")
-            out.writeString(identity.rolesHeaderValue)
-            out.writeStaticString("\r\n")
-        }
-        out.writeStaticString("\r\n")
         return out
     }
 }
