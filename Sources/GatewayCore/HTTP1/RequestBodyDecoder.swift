@@ -120,7 +120,7 @@ public struct RequestBodyDecoder: Sendable {
     }
 
     /// §7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), name a token, value a
-    /// token or a quoted-string.
+    /// token or a quoted-string (or, as llhttp allowed, nothing).
     private static func extensionsAreValid(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
         var i = start
         func skipWhitespace() { while i < raw.count && (raw[i] == 0x20 || raw[i] == 0x09) { i += 1 } }
@@ -142,7 +142,10 @@ public struct RequestBodyDecoder: Sendable {
             guard raw[i] == 0x3D else { return false }
             i += 1
             skipWhitespace()
-            if i < raw.count && raw[i] == 0x22 {
+            // An empty value (`;name=`) is taken, as llhttp took it: it says nothing about framing.
+            if i == raw.count { return true }
+            if raw[i] == 0x3B { continue }
+            if raw[i] == 0x22 {
                 guard quotedString(raw, &i) else { return false }
             } else if !token() {
                 return false

@@ -37,7 +37,8 @@ import Testing
         #expect(result.body == Self.bytes("hello") && result.ended && result.rest == Self.bytes("GET"))
     }
 
-    static let chunked = "5;name=value\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT"
+    static let chunked =
+        "5;name=value\r\nhello\r\nA ; a = \"q\\\"s\" ;b;c=\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT"
 
     @Test("chunked, split at every byte and at every pair of bytes: the same body, the rest left")
     func chunkedEverySplit() throws {
