@@ -147,7 +147,7 @@ enum LLHTTPOnRequests {
                     }
                     // Class 3 (README): llhttp keeps trailing whitespace in a value; RFC 9112 §5.1
                     // puts it outside the value, where the gateway's parser leaves it.
-                    let trimmed = HTTPHeaders(head.headers.map { ($0.name, String($0.value.trimmingTrailingBlanks())) })
+                    let trimmed = HTTPHeaders(head.headers.map { ($0.name, String($0.value.trimmingTrailingWhitespace())) })
                     let fields = trimmed.map { ($0.name, RequestEvents.text($0.value.utf8)) }
                     events.lines.append(
                         "head \(head.method.rawValue) \(RequestEvents.text(head.uri.utf8)) \(head.version)")
@@ -219,15 +219,5 @@ extension Fuzz {
         events.pending = false
         events.reason = ""
         return events
-    }
-}
-
-extension String {
-    fileprivate func trimmingTrailingBlanks() -> Substring {
-        var end = endIndex
-        while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
-            end = index(before: end)
-        }
-        return self[..<end]
     }
 }

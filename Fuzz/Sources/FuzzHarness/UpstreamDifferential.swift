@@ -82,7 +82,8 @@ extension Fuzz {
 }
 
 extension String {
-    fileprivate func trimmingTrailingWhitespace() -> Substring {
+    /// Without trailing SP and HTAB (llhttp keeps them in a value; RFC 9112 §5.1 does not).
+    func trimmingTrailingWhitespace() -> Substring {
         var end = endIndex
         while end > startIndex, self[index(before: end)] == " " || self[index(before: end)] == "\t" {
             end = index(before: end)

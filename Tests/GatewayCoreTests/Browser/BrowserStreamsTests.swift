@@ -97,7 +97,7 @@ struct BrowserStreamsTests {
             ], environment: ProcessInfo.processInfo.environment, stdout: .null, stderr: .null)
         var report: RecordedRequest?
         do {
-            try await eventually("the page's report", within: .seconds(60), every: .milliseconds(100)) {
+            try await eventually("the page's report", within: .seconds(90), every: .milliseconds(100)) {
                 report = origin.requests.first { $0.path == "/report" && ($0.query ?? "").contains(encoded) }
                 return report != nil
             }
@@ -137,7 +137,7 @@ struct BrowserStreamsTests {
             $0.corsAllowedOrigins = allowed
         }
         let overHTTP2 = try await Self.run(
-            origin: origin, gatewayURL: "https://localhost:\(secure.port)", patience: 20_000)
+            origin: origin, gatewayURL: "https://localhost:\(secure.port)", patience: 45_000)
         await secure.shutdown()
         #expect(overHTTP2 == Report(streams: 10, fetches: 5))
 

@@ -16,8 +16,11 @@ struct SeveralEndpointsTests {
     }
 
     /// A gateway whose orchestration service has `endpoints`; ejections last `ejection` seconds × n.
-    static func gateway(_ endpoints: [String], ejection: Int64 = 30) async throws -> TestGateway {
+    static func gateway(
+        _ endpoints: [String], ejection: Int64 = 30, responseTimeoutMilliseconds: Int64 = 5_000
+    ) async throws -> TestGateway {
         try await TestGateway.start(upstream: nil, withMetrics: true) {
+            $0.upstreamResponseTimeoutMilliseconds = responseTimeoutMilliseconds
             $0.upstreams[.orchestration] = UpstreamURL(parsing: endpoints[0])
             $0.extraEndpoints[.orchestration] = endpoints.dropFirst().compactMap { UpstreamURL(parsing: $0) }
             $0.upstreamEjectionBaseSeconds = ejection
@@ -102,7 +105,8 @@ struct SeveralEndpointsTests {
         let fast1 = try await Self.upstream("fast1")
         let fast2 = try await Self.upstream("fast2")
         let slow = try await Self.upstream("slow", delay: .milliseconds(200))
-        let gateway = try await Self.gateway([fast1.url, fast2.url, slow.url])
+        // No response timeout in play: beside a fuzzer and a CPU hog three answers once took 5 s.
+        let gateway = try await Self.gateway([fast1.url, fast2.url, slow.url], responseTimeoutMilliseconds: 60_000)
         let served = Self.tally(try await Self.load(gateway, count: 300, connections: 12))
         #expect(served.keys.allSatisfy { !$0.hasPrefix("status") }, "\(served)")
         // Round robin would give each a third (100); the slow one gets fewer than either fast one.

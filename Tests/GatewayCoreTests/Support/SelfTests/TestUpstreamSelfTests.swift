@@ -21,7 +21,8 @@ struct TestUpstreamSelfTests {
         let size = 1_000_003
         let upstream = try await TestUpstream.start { _ in .largeBody(size: size, chunked: true) }
         let client = try await RawHTTPClient.connect(port: upstream.port)
-        let response = try await client.exchange("GET", "/big")
+        // A megabyte in 16 KiB chunks through a debug build: minutes of margin on a loaded machine.
+        let response = try await client.exchange("GET", "/big", timeout: .seconds(120))
         #expect(response.framing == .chunked)
         #expect(response.bodyCount == size)
         #expect(response.bodySHA256 == LargeBodyPattern.sha256(size: size))
