@@ -147,7 +147,8 @@ enum LLHTTPOnRequests {
                     }
                     // Class 3 (README): llhttp keeps trailing whitespace in a value; RFC 9112 §5.1
                     // puts it outside the value, where the gateway's parser leaves it.
-                    let trimmed = HTTPHeaders(head.headers.map { ($0.name, String($0.value.trimmingTrailingWhitespace())) })
+                    let trimmed = HTTPHeaders(
+                        head.headers.map { ($0.name, String($0.value.trimmingTrailingWhitespace())) })
                     let fields = trimmed.map { ($0.name, RequestEvents.text($0.value.utf8)) }
                     events.lines.append(
                         "head \(head.method.rawValue) \(RequestEvents.text(head.uri.utf8)) \(head.version)")
