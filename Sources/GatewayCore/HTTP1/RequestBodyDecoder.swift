@@ -119,39 +119,28 @@ public struct RequestBodyDecoder: Sendable {
         return size
     }
 
-    /// §7.1.1: chunk-ext = *( BWS ";" BWS name [ BWS "=" BWS value ] ), name a token, value a
-    /// token or a quoted-string (or, as llhttp allowed, nothing).
+    /// §7.1.1 as llhttp read it (the gateway's behaviour before this parser): `;name[=value]`
+    /// repeated, no whitespace anywhere, a name of token bytes (possibly empty), a value of token
+    /// bytes (possibly empty) or a quoted-string; a `;` must be followed by something.
     private static func extensionsAreValid(_ raw: UnsafeRawBufferPointer, from start: Int) -> Bool {
         var i = start
-        func skipWhitespace() { while i < raw.count && (raw[i] == 0x20 || raw[i] == 0x09) { i += 1 } }
-        func token() -> Bool {
-            let from = i
-            while i < raw.count && ByteScan.isTokenByte(raw[i]) { i += 1 }
-            return i > from
-        }
-        while true {
-            skipWhitespace()
-            if i == raw.count { return i == start }  // whitespace alone after the size is not allowed
-            guard raw[i] == 0x3B else { return false }
+        func skipToken() { while i < raw.count && ByteScan.isTokenByte(raw[i]) { i += 1 } }
+        if i == raw.count { return true }
+        while i < raw.count {
+            guard raw[i] == 0x3B, i + 1 < raw.count else { return false }
             i += 1
-            skipWhitespace()
-            guard token() else { return false }
-            skipWhitespace()
+            skipToken()
             if i == raw.count { return true }
             if raw[i] == 0x3B { continue }
             guard raw[i] == 0x3D else { return false }
             i += 1
-            skipWhitespace()
-            // An empty value (`;name=`) is taken, as llhttp took it: it says nothing about framing.
-            if i == raw.count { return true }
-            if raw[i] == 0x3B { continue }
-            if raw[i] == 0x22 {
+            if i < raw.count && raw[i] == 0x22 {
                 guard quotedString(raw, &i) else { return false }
-            } else if !token() {
-                return false
+            } else {
+                skipToken()
             }
-            if i == raw.count { return true }
         }
+        return true
     }
 
     /// RFC 9110 §5.6.4: DQUOTE *( qdtext / quoted-pair ) DQUOTE, from `raw[i]` (a DQUOTE).

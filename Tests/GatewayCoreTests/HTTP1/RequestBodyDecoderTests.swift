@@ -38,7 +38,7 @@ import Testing
     }
 
     static let chunked =
-        "5;name=value\r\nhello\r\nA ; a = \"q\\\"s\" ;b;c=\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT"
+        "5;name=value\r\nhello\r\nA;a=\"q\\\"s\";b;c=;=x\r\n0123456789\r\n0\r\nX-Trailer: t\r\n\r\nNEXT"
 
     @Test("chunked, split at every byte and at every pair of bytes: the same body, the rest left")
     func chunkedEverySplit() throws {
@@ -72,6 +72,9 @@ import Testing
             ("a bare LF after the size", "5\nhello\r\n0\r\n\r\n"),
             ("a bare LF after the data", "5\r\nhello\n0\r\n\r\n"),
             ("a control byte in an extension", "5;a\u{1}\r\nhello\r\n0\r\n\r\n"),
+            ("a space in an extension (llhttp refused it)", "5; a=1\r\nhello\r\n0\r\n\r\n"),
+            ("an empty extension", "5;\r\nhello\r\n0\r\n\r\n"),
+            ("a value that is no token", "5;a=(x)\r\nhello\r\n0\r\n\r\n"),
             ("a trailer without a colon", "0\r\nbad trailer\r\n\r\n"),
             ("a folded trailer", "0\r\nX: a\r\n b\r\n\r\n"),
         ])

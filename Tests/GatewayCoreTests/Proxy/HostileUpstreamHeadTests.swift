@@ -9,15 +9,16 @@ import Testing
     /// Serves `raw` for `/conversations/hostile`, a JSON body for anything else.
     private static func exchange(_ raw: [UInt8]) async throws -> RawHTTPResponse {
         var response: RawHTTPResponse?
-        // Heads of thousands of lines take seconds in a debug build on a loaded machine: the
-        // response timeout is not what these tests are about.
+        // Heads of thousands of lines take seconds in a debug build on a loaded machine: neither
+        // the response timeout nor the client's is what these tests are about.
         try await TestGateway.withUpstream(
             handler: { request in
                 request.path == "/conversations/hostile" ? .raw(raw) : .json(#"{"ok":true}"#)
             },
             configure: { $0.upstreamResponseTimeoutMilliseconds = 30_000 }
         ) { gateway, _ in
-            response = try await gateway.fetch("GET", "/api/v1/conversations/hostile", headers: [CoreProxy.auth])
+            response = try await gateway.fetch(
+                "GET", "/api/v1/conversations/hostile", headers: [CoreProxy.auth], timeout: .seconds(60))
             let after = try await gateway.fetch("GET", "/api/v1/conversations/fine", headers: [CoreProxy.auth])
             #expect(after.status == 200, "the gateway keeps serving")
             #expect(after.bodyString == #"{"ok":true}"#)
