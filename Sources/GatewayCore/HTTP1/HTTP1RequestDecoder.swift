@@ -5,7 +5,7 @@ import NIOHTTP1
 /// connection's bytes, handing `ClientHandler` the same parts NIO's llhttp decoder did.
 ///
 /// After a CONNECT head it stops, as llhttp did: what follows is a tunnel's bytes, never a
-/// request (the gateway answers 405 and reads nothing more). An `Upgrade` field, unlike in
+/// request (the gateway refuses CONNECT and reads nothing more). An `Upgrade` field, unlike in
 /// llhttp, changes nothing: the gateway never upgrades (SPEC §10), so RFC 9110 §7.8 lets it
 /// ignore the field and the next bytes are the next request, as in nginx.
 struct HTTP1RequestDecoder: ByteToMessageDecoder {
