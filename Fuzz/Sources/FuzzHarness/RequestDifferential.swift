@@ -154,7 +154,12 @@ enum LLHTTPOnRequests {
                         "head \(head.method.rawValue) \(RequestEvents.text(head.uri.utf8)) \(head.version)")
                     events.lines += fields.map { "field \($0.0): \($0.1)" }
                     let facts = RequestHeadFacts(trimmed)
-                    if FramingRules.violation(in: facts) != nil {
+                    // Class 7 (README): a Content-Length past Int.max. llhttp took up to 2^64 - 1
+                    // while the gateway read the length as 0 and forwarded the field: refused now.
+                    let lengthOverflows = facts.contentLength.single.map { value in
+                        !value.isEmpty && value.utf8.allSatisfy { $0 &- 0x30 < 10 } && Int(value) == nil
+                    }
+                    if FramingRules.violation(in: facts) != nil || lengthOverflows == true {
                         // The gateway refused such a head as a whole: it never reached the pipeline.
                         events.lines.removeSubrange(before...)
                         events.refused = true
