@@ -104,18 +104,23 @@ public struct RequestBodyDecoder: Sendable {
     /// §7.1: chunk-size = 1*HEXDIG, then optional extensions (`;name[=value]`), checked for
     /// bytes a field value may hold and otherwise ignored.
     private static func chunkSize(_ line: ByteBuffer) throws(RequestParseError) -> Int {
+        var overflow = false
         let size: Int? = line.withUnsafeReadableBytes { raw in
             var size = 0
             var i = 0
             while i < raw.count, let digit = hexValue(raw[i]) {
-                guard size >> 59 == 0 else { return nil }  // would overflow
+                guard size >> 59 == 0 else {
+                    overflow = true
+                    return nil
+                }
                 size = size << 4 | digit
                 i += 1
             }
             guard i > 0, extensionsAreValid(raw, from: i) else { return nil }
             return size
         }
-        guard let size else { throw .malformed("bad chunk size") }
+        // RFC 9112 §7.1: a size past what an Int holds is refused, never wrapped.
+        guard let size else { throw .malformed(overflow ? "chunk size too large" : "bad chunk size") }
         return size
     }
 
