@@ -113,6 +113,7 @@ enum HeaderNames {
         return name.withUTF8 { isUserIdentity(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Names a client's `Connection` header may not remove (SPEC §10).
     static func isProtectedFromConnection(_ name: Substring) -> Bool {
         let n = String(name)
         return equals(n, "content-length") || equals(n, "transfer-encoding") || equals(n, "host")

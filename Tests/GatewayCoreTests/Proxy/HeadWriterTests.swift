@@ -104,6 +104,12 @@ import Testing
             ),
             (false, false, "Host: gateway.test\r\nX-Forwarded-For: 203.0.113.9\r\nX-Forwarded-Proto: https\r\n"),
             (false, true, "Host: gateway.test\r\nContent-Length: 12\r\n"),
+            // SPEC §10: a Connection header naming protected fields is ignored for them.
+            (
+                false, true,
+                "Host: gateway.test\r\nConnection: Content-Length, Host, Authorization, Cookie, X-User-Id\r\n"
+                    + "Content-Length: 3\r\nAuthorization: Bearer t\r\nCookie: a=b\r\n"
+            ),
             (false, true, "Host: gateway.test\r\nTransfer-Encoding: chunked\r\n"),
         ])
     func rawWriterMatchesTheFieldList(trusted: Bool, hasBody: Bool, fields: String) throws {
