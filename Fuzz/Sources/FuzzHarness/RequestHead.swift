@@ -19,22 +19,25 @@ extension Fuzz {
         IPAddress(parsing: $0)!
     }
 
-    /// Client bytes through the gateway's request decoder (NIO's, configured as the server's),
+    /// Client bytes through the gateway's request decoder (as `HTTP1RequestReader` drives it),
     /// cut into reads as the first byte says, then each head through the pipeline's decision
     /// (hygiene, Host, CORS, limiter, token source and JWT, XFF, route match) and, when forwarded,
     /// the upstream head writer. The upstream head must parse strictly, keep the request line the
     /// plan gave, and carry one Host and one X-Forwarded-For of the gateway's.
     public static func requestHead(_ input: UnsafeRawBufferPointer) {
         guard let flags = input.first else { return }
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTP1RequestDecoder()))
-        defer { _ = try? channel.finish() }
+        var decoder = HTTP1RequestDecoder()
+        var unparsed = UnparsedBytes()
         let peer = peers[Int(flags >> 5) % peers.count]
         let tokens = VerifiedTokenCache(capacity: 64)
         for read in reads(Array(input.dropFirst()), seed: flags & 0x1F) {
-            do { try channel.writeInbound(Fuzz.buffer(read)) } catch { return }
-            while let part = try? channel.readInbound(as: ClientRequestPart.self) {
-                if case .head(let head, let raw) = part { decide(head, raw: raw, peer: peer, tokens: tokens) }
-            }
+            var buffer = unparsed.adding(Fuzz.buffer(read))
+            do {
+                while let part = try decoder.next(&buffer) {
+                    if case .head(let head, let raw) = part { decide(head, raw: raw, peer: peer, tokens: tokens) }
+                }
+            } catch { return }
+            unparsed.keep(buffer)
         }
     }
 

@@ -9,34 +9,35 @@ struct ParsedUpstream {
     var parts: [UpstreamResponsePart] = []
     var failed = false
 
-    /// Feeds `reads` to a fresh `UpstreamResponseParser` (a response to `method`), then the end
-    /// of the connection when `close`.
+    /// Feeds `reads` to a fresh `UpstreamHandler` (its parser expecting a response to `method`),
+    /// then the end of the connection when `close`.
     static func run(_ reads: [ArraySlice<UInt8>], method: HTTPMethod, close: Bool = true) -> ParsedUpstream {
-        let parser = UpstreamResponseParser()
-        parser.expectResponse(to: method)
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(parser))
-        var result = ParsedUpstream()
-        func drain() {
-            while let part = try? channel.readInbound(as: UpstreamResponsePart.self) { result.parts.append(part) }
-        }
+        let handler = UpstreamHandler()
+        handler.decoder.expectResponse(to: method)
+        let recorder = Recorder()
+        handler.delegate = recorder
+        let channel = EmbeddedChannel(handler: handler)
         for read in reads {
-            do {
-                try channel.writeInbound(Fuzz.buffer(read))
-            } catch {
-                // What the parser delivered before the error still counts.
-                drain()
-                result.failed = true
-                break
-            }
-            drain()
+            // What the parser delivered before an error still counts.
+            try? channel.writeInbound(Fuzz.buffer(read))
+            if recorder.failed { break }
         }
-        if !result.failed && close {
-            do { _ = try channel.finish() } catch { result.failed = true }
-            drain()
-        } else {
-            _ = try? channel.finish()
-        }
+        if close { _ = try? channel.finish() }
+        let result = ParsedUpstream(parts: recorder.parts, failed: recorder.failed)
+        if !close { _ = try? channel.finish() }
         return result
+    }
+
+    /// What `UpstreamHandler` hands the exchange holding its connection.
+    final class Recorder: UpstreamDelegate {
+        var parts: [UpstreamResponsePart] = []
+        /// The bytes broke the framing (a closed connection alone is no failure here).
+        var failed = false
+        func upstreamReceived(_ part: UpstreamResponsePart) { parts.append(part) }
+        func upstreamReadComplete() {}
+        func upstreamWritabilityChanged(_ writable: Bool) {}
+        func upstreamFailed(_ error: any Error) { failed = failed || error is UpstreamResponseError }
+        var clientIsWritable: Bool { true }
     }
 
     var heads: [UpstreamResponseHead] {

@@ -42,19 +42,18 @@ public struct RequestBodyDecoder: Sendable {
                     state = .ended
                     return .end
                 }
-                guard buffer.readableBytes > 0 else { return nil }
-                let n = min(remaining, buffer.readableBytes)
-                state = .length(remaining: remaining - n)
-                return .body(buffer.readSlice(length: n)!)
+                guard let slice = buffer.readBodySlice(upTo: remaining) else { return nil }
+                state = .length(remaining: remaining - slice.readableBytes)
+                return .body(slice)
             case .chunkSize:
                 guard let line = try Self.takeLine(&buffer) else { return nil }
                 let size = try Self.chunkSize(line)
                 state = size == 0 ? .trailers(lines: 0, bytes: 0) : .chunkData(remaining: size)
             case .chunkData(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let n = min(remaining, buffer.readableBytes)
-                state = n == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - n)
-                return .body(buffer.readSlice(length: n)!)
+                guard let slice = buffer.readBodySlice(upTo: remaining) else { return nil }
+                let left = remaining - slice.readableBytes
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                return .body(slice)
             case .chunkDataEnd:
                 // §7.1: chunk-data is followed by CRLF, nothing else.
                 guard buffer.readableBytes >= 2 else {

@@ -68,13 +68,20 @@ final class ClientHandler: ChannelDuplexHandler {
         context.fireChannelInactive()
     }
 
-    /// Raw bytes arrived (reported by `RequestStartHandler`, in front of the decoder).
+    /// Raw bytes arrived (reported by `HTTP1RequestReader`, before it decodes them).
     func bytesArrived() {
         machine.bytesArrived(now: .now())
     }
 
     // MARK: inbound
 
+    /// A part from `HTTP1RequestReader`, which calls rather than fires (no `NIOAny` per part).
+    func received(_ part: ClientRequestPart) {
+        guard let context else { return }
+        handle(part, context: context, fromQueue: false)
+    }
+
+    /// A part from `HTTP2StreamCodec`.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         handle(unwrapInboundIn(data), context: context, fromQueue: false)
     }

@@ -39,10 +39,10 @@ enum ClientPipeline {
     static func configureHTTP1(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
         let client = ClientHandler(shared: shared, loop: loop, secure: secure)
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(RequestStartHandler(client))
-        // A head over 64 KiB or 100 fields is refused there with 431; a target over 8 KiB within
-        // that gets its 414 from the pipeline. Responses are framed by the gateway (HeadSerializer).
-        try sync.addHandler(ByteToMessageHandler(HTTP1RequestDecoder()))
+        // A head over 64 KiB or 100 fields is refused by the reader with 431; a target over 8 KiB
+        // within that gets its 414 from the pipeline. Responses are framed by the gateway
+        // (HeadSerializer).
+        try sync.addHandler(HTTP1RequestReader(client))
         try sync.addHandler(client)
     }
 

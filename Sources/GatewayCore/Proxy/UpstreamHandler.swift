@@ -12,28 +12,39 @@ protocol UpstreamDelegate: AnyObject {
     var clientIsWritable: Bool { get }
 }
 
-/// The last handler of an upstream channel: relays response parts to whoever holds the connection,
-/// and holds reads while the client is slower than the upstream (backpressure).
+/// The one handler of an upstream channel: parses the response bytes and relays the parts to
+/// whoever holds the connection, and holds reads while the client is slower than the upstream
+/// (backpressure).
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = UpstreamResponsePart
+    typealias InboundIn = ByteBuffer
     /// Request bytes, framed by the gateway (`HeadSerializer`), pass straight to the socket.
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     weak var delegate: (any UpstreamDelegate)?
-    let decoder: UpstreamResponseParser
+    var decoder = UpstreamResponseParser()
+    private var unparsed = UnparsedBytes()
+    /// The bytes broke the framing: nothing more is read as HTTP.
+    private var failed = false
     /// Called when the connection closes while idle in the pool.
     var onIdleClose: (() -> Void)?
     private var readPending = false
     private(set) var context: ChannelHandlerContext?
 
-    init(decoder: UpstreamResponseParser) { self.decoder = decoder }
-
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        delegate?.upstreamReceived(unwrapInboundIn(data))
+        guard !failed else { return }
+        var buffer = unparsed.adding(unwrapInboundIn(data))
+        do {
+            // The decoder is not accessed while a part is handed on: the delegate may reuse this
+            // connection for a pipelined request and tell the decoder what that one expects.
+            while let part = try decoder.next(&buffer) { delegate?.upstreamReceived(part) }
+            unparsed.keep(buffer)
+        } catch {
+            fail(context, error)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -60,6 +71,16 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if !failed, delegate != nil {
+            // A response read until close ends here; one cut short is an error.
+            var buffer = unparsed.takeAll()
+            do {
+                while let part = try decoder.next(&buffer) { delegate?.upstreamReceived(part) }
+                if let last = try decoder.connectionClosed(buffer) { delegate?.upstreamReceived(last) }
+            } catch {
+                fail(context, error)
+            }
+        }
         if let delegate {
             self.delegate = nil
             delegate.upstreamFailed(ChannelError.eof)
@@ -70,6 +91,11 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(context, error)
+    }
+
+    private func fail(_ context: ChannelHandlerContext, _ error: any Error) {
+        failed = true
         if let delegate {
             self.delegate = nil
             delegate.upstreamFailed(error)

@@ -63,9 +63,7 @@ final class UpstreamPool {
             )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let decoder = UpstreamResponseParser()
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(decoder))
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(decoder: decoder))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler())
                 }
             }
             .connect(host: upstream.connectHost, port: upstream.port)

@@ -24,9 +24,11 @@ struct UpstreamResponseError: Error, CustomStringConvertible {
 /// (callgrind). Framing is decided as RFC 9112 §6.3 says, and anything
 /// ambiguous (conflicting lengths, `chunked` not last, obs-fold, stray CR) is an error rather
 /// than a guess, so a response can never be read with framing other than the upstream's.
-final class UpstreamResponseParser: ByteToMessageDecoder {
-    typealias InboundOut = UpstreamResponsePart
-
+///
+/// A value that `UpstreamHandler` calls directly rather than a `ByteToMessageDecoder`: NIO's
+/// `ByteToMessageHandler` runs unspecialised from another module and hands each part on
+/// through an `NIOAny` cast, which cost more than the parsing (callgrind).
+struct UpstreamResponseParser {
     /// Bigger heads are refused; NIO's default limit for a head.
     static let maxHeadBytes = 80 * 1024
     static let maxChunkLineBytes = 4 * 1024
@@ -39,6 +41,8 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
         case chunkDataEnd
         case trailers
         case untilClose
+        /// The response's body is complete: its `.end` is the next part.
+        case endDue
         /// After a 101 (which the gateway refuses) nothing more is read as HTTP.
         case finished
     }
@@ -49,100 +53,88 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
     private var scanned = 0
 
     /// Call before writing each request: a response to HEAD has no body whatever its fields say.
-    func expectResponse(to method: HTTPMethod) {
+    mutating func expectResponse(to method: HTTPMethod) {
         responseToHEAD = method == .HEAD
     }
 
-    func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        switch state {
-        case .head:
-            guard let head = try parseHead(&buffer) else { return .needMoreData }
-            return deliver(head, context: context)
-        case .length(let remaining):
-            guard buffer.readableBytes > 0 else { return .needMoreData }
-            let n = min(remaining, buffer.readableBytes)
-            context.fireChannelRead(wrapInboundOut(.body(buffer.readSlice(length: n)!)))
-            if n == remaining {
-                end(context)
-            } else {
-                state = .length(remaining: remaining - n)
+    /// The next part `buffer` holds, or nil until more bytes arrive. Body parts are slices of
+    /// `buffer`, not copies.
+    mutating func next(_ buffer: inout ByteBuffer) throws -> UpstreamResponsePart? {
+        while true {
+            switch state {
+            case .head:
+                guard let parsed = try parseHead(&buffer) else { return nil }
+                if let head = start(parsed) { return .head(head) }
+            case .length(let remaining):
+                guard let slice = buffer.readBodySlice(upTo: remaining) else { return nil }
+                let left = remaining - slice.readableBytes
+                state = left == 0 ? .endDue : .length(remaining: left)
+                return .body(slice)
+            case .chunkSize:
+                guard let line = try takeLine(&buffer) else { return nil }
+                let size = try Self.chunkSize(line)
+                state = size == 0 ? .trailers : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                guard let slice = buffer.readBodySlice(upTo: remaining) else { return nil }
+                let left = remaining - slice.readableBytes
+                state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                return .body(slice)
+            case .chunkDataEnd:
+                guard let line = try takeLine(&buffer) else { return nil }
+                guard line.readableBytes == 0 else { throw UpstreamResponseError("chunk data longer than its size") }
+                state = .chunkSize
+            case .trailers:
+                // Trailers are not forwarded (the gateway's chunked framing ends without them).
+                guard let line = try takeLine(&buffer) else { return nil }
+                if line.readableBytes == 0 { state = .endDue }
+            case .untilClose:
+                guard buffer.readableBytes > 0 else { return nil }
+                return .body(buffer.readSlice(length: buffer.readableBytes)!)
+            case .endDue:
+                state = .head
+                return .end
+            case .finished:
+                buffer.moveReaderIndex(to: buffer.writerIndex)
+                return nil
             }
-            return .continue
-        case .chunkSize:
-            guard let line = try takeLine(&buffer) else { return .needMoreData }
-            let size = try Self.chunkSize(line)
-            state = size == 0 ? .trailers : .chunkData(remaining: size)
-            return .continue
-        case .chunkData(let remaining):
-            guard buffer.readableBytes > 0 else { return .needMoreData }
-            let n = min(remaining, buffer.readableBytes)
-            context.fireChannelRead(wrapInboundOut(.body(buffer.readSlice(length: n)!)))
-            state = n == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - n)
-            return .continue
-        case .chunkDataEnd:
-            guard let line = try takeLine(&buffer) else { return .needMoreData }
-            guard line.readableBytes == 0 else { throw UpstreamResponseError("chunk data longer than its size") }
-            state = .chunkSize
-            return .continue
-        case .trailers:
-            // Trailers are not forwarded (the gateway's chunked framing ends without them).
-            guard let line = try takeLine(&buffer) else { return .needMoreData }
-            if line.readableBytes == 0 { end(context) }
-            return .continue
-        case .untilClose:
-            guard buffer.readableBytes > 0 else { return .needMoreData }
-            context.fireChannelRead(wrapInboundOut(.body(buffer.readSlice(length: buffer.readableBytes)!)))
-            return .needMoreData
-        case .finished:
-            buffer.moveReaderIndex(to: buffer.writerIndex)
-            return .needMoreData
         }
     }
 
-    func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        if try decode(context: context, buffer: &buffer) == .continue { return .continue }
-        guard seenEOF else { return .needMoreData }
+    /// The connection closed after `next` returned nil for `buffer`: the end of a response read
+    /// until close, nothing between responses, an error inside one.
+    mutating func connectionClosed(_ buffer: ByteBuffer) throws -> UpstreamResponsePart? {
         switch state {
         case .untilClose:
-            context.fireChannelRead(wrapInboundOut(.end))
             state = .finished
+            return .end
         case .head where buffer.readableBytes == 0:
-            break  // closed between responses
+            return nil  // closed between responses
         case .finished:
-            break
+            return nil
         default:
             throw UpstreamResponseError.truncated
         }
-        return .needMoreData
     }
 
-    private func end(_ context: ChannelHandlerContext) {
-        state = .head
-        context.fireChannelRead(wrapInboundOut(.end))
-    }
-
-    private func deliver(_ parsed: ParsedHead, context: ChannelHandlerContext) -> DecodingState {
+    /// The head to hand on, its body's state set; nil for an interim response, which is dropped
+    /// (the final one follows).
+    private mutating func start(_ parsed: ParsedHead) -> UpstreamResponseHead? {
         var head = parsed.head
         let code = head.status.code
-        if code >= 100 && code < 200 && code != 101 {
-            return .continue  // interim responses are dropped; the final one follows
-        }
-        let next: State
+        if code >= 100 && code < 200 && code != 101 { return nil }
         if code == 101 {
-            next = .finished
+            state = .finished
         } else if responseToHEAD || code == 204 || code == 304 {
-            next = .head
+            state = .endDue
         } else if parsed.chunked {
-            next = .chunkSize
+            state = .chunkSize
         } else if let length = head.contentLength {
-            next = length == 0 ? .head : .length(remaining: length)
+            state = length == 0 ? .endDue : .length(remaining: length)
         } else {
-            next = .untilClose
+            state = .untilClose
+            head.keepAlive = false
         }
-        if case .untilClose = next { head.keepAlive = false }
-        context.fireChannelRead(wrapInboundOut(.head(head)))
-        if case .head = next { end(context) } else { state = next }
-        return .continue
+        return head
     }
 
     // MARK: - Head
@@ -153,7 +145,7 @@ final class UpstreamResponseParser: ByteToMessageDecoder {
     }
 
     /// The next head, or nil until all of it arrived.
-    private func parseHead(_ buffer: inout ByteBuffer) throws -> ParsedHead? {
+    private mutating func parseHead(_ buffer: inout ByteBuffer) throws -> ParsedHead? {
         // Empty lines before a status line are ignored (RFC 9112 §2.2).
         while scanned == 0, let byte = buffer.getInteger(at: buffer.readerIndex, as: UInt8.self),
             byte == 0x0D || byte == 0x0A

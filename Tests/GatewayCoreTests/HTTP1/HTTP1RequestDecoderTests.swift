@@ -1,5 +1,4 @@
 import NIOCore
-import NIOEmbedded
 import NIOHTTP1
 import Testing
 
@@ -7,15 +6,16 @@ import Testing
 
 /// The decoder in the client pipeline: the parts it hands `ClientHandler`, read by read.
 @Suite struct HTTP1RequestDecoderTests {
-    /// Writes `reads` one by one; the parts seen after each.
+    /// Decodes `reads` one by one as `HTTP1RequestReader` does; the parts seen after each.
     static func parts(_ reads: [String]) throws -> [[String]] {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(HTTP1RequestDecoder()))
-        defer { _ = try? channel.finish() }
+        var decoder = HTTP1RequestDecoder()
+        var unparsed = UnparsedBytes()
         var seen: [[String]] = []
         for read in reads {
-            try channel.writeInbound(ByteBuffer(string: read))
+            var buffer = unparsed.adding(ByteBuffer(string: read))
             var now: [String] = []
-            while let part = try channel.readInbound(as: ClientRequestPart.self) {
+            defer { unparsed.keep(buffer) }
+            while let part = try decoder.next(&buffer) {
                 switch part {
                 case .head(let head, _): now.append("head \(head.method.rawValue) \(head.uri)")
                 case .body(let bytes): now.append("body \(String(buffer: bytes))")

@@ -1,36 +1,42 @@
 import NIOCore
-import NIOEmbedded
 import NIOHTTP1
 import Testing
 
 @testable import GatewayCore
 
-/// The upstream response parser on values: reads cut anywhere must give what one read gives.
+/// The upstream response parser on values, fed as `UpstreamHandler` feeds it: reads cut
+/// anywhere must give what one read gives.
 @Suite struct UpstreamResponseParserTests {
     /// Heads' status codes and bodies, and whether the parser failed, for `reads` then a close.
     static func parse(_ reads: [String]) -> (statuses: [UInt], bodies: [String], failed: Bool) {
-        let channel = EmbeddedChannel(handler: ByteToMessageHandler(UpstreamResponseParser()))
+        var parser = UpstreamResponseParser()
+        var unparsed = UnparsedBytes()
+        var parts: [UpstreamResponsePart] = []
+        var failed = false
+        do {
+            for read in reads {
+                var buffer = unparsed.adding(ByteBuffer(string: read))
+                while let part = try parser.next(&buffer) { parts.append(part) }
+                unparsed.keep(buffer)
+            }
+            var rest = unparsed.takeAll()
+            while let part = try parser.next(&rest) { parts.append(part) }
+            if let last = try parser.connectionClosed(rest) { parts.append(last) }
+        } catch {
+            failed = true
+        }
         var statuses: [UInt] = []
         var bodies: [String] = []
         var body = ""
-        var failed = false
-        func drain() {
-            while let part = try? channel.readInbound(as: UpstreamResponsePart.self) {
-                switch part {
-                case .head(let head): statuses.append(head.status.code)
-                case .body(let buffer): body += String(buffer: buffer)
-                case .end:
-                    bodies.append(body)
-                    body = ""
-                }
+        for part in parts {
+            switch part {
+            case .head(let head): statuses.append(head.status.code)
+            case .body(let buffer): body += String(buffer: buffer)
+            case .end:
+                bodies.append(body)
+                body = ""
             }
         }
-        for read in reads {
-            do { try channel.writeInbound(ByteBuffer(string: read)) } catch { failed = true }
-            drain()
-        }
-        do { _ = try channel.finish() } catch { failed = true }
-        drain()
         return (statuses, bodies, failed)
     }
 
