@@ -55,13 +55,13 @@ extension Fuzz {
         checkAccessLog(head, audit: audit)
         switch decision {
         case .respond(let response):
-            var headers = response.headers
-            ResponseDecoration.decorate(
-                &headers, requestID: "fuzz-request-id", origin: facts.origin,
+            let decoration = ResponseDecoration(
+                requestID: "fuzz-request-id", origin: facts.origin,
                 cors: CORSPolicy(origins: .list(["https://app.example"])), close: true)
             let out = Fuzz.bytes(
                 HeadSerializer.response(
-                    version: .http1_1, status: response.status, headers: headers, allocator: ByteBufferAllocator()))
+                    version: .http1_1, status: response.status, headers: response.headers, decoration: decoration,
+                    allocator: ByteBufferAllocator()))
             require(WireHead.parse(out) != nil, "local answer head does not parse")
         case .forward(let plan):
             let context = UpstreamRequestHead.Context(

@@ -67,8 +67,12 @@ struct ParsedUpstream {
 
 extension Fuzz {
     static let responseContext = ClientResponseHead.Context(
-        requestID: "fuzz-request-id", origin: "https://app.example", cors: CORSPolicy(origins: .any),
-        rateLimitHeaders: ("\"burst\";q=10;w=6", "\"burst\";r=9;t=1"), closeConnection: false,
+        decoration: ResponseDecoration(
+            requestID: "fuzz-request-id", origin: "https://app.example", cors: CORSPolicy(origins: .any), close: false),
+        rateLimit: (
+            RateLimitHeaders(burst: 10, perMinute: 100),
+            RateLimitDecision(allowed: true, limit: 10, remaining: 9, retryAfterSeconds: 1, resetSeconds: 1)
+        ),
         match: RouteMatch(
             route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
             publicPrefix: "/api/v1/conversations", internalPrefix: "/conversations"),
@@ -82,7 +86,7 @@ extension Fuzz {
         let payload = Array(input.dropFirst())
         let method: HTTPMethod = flags & 0x40 != 0 ? .HEAD : .GET
         var context = responseContext
-        if flags & 0x80 != 0 { context.cors = CORSPolicy(origins: .list(["https://app.example"])) }
+        if flags & 0x80 != 0 { context.decoration.cors = CORSPolicy(origins: .list(["https://app.example"])) }
         let parsed = ParsedUpstream.run(reads(payload, seed: flags & 0x3F), method: method)
         for head in parsed.heads {
             checkClientHead(for: head, context: context)
@@ -90,7 +94,7 @@ extension Fuzz {
     }
 
     static func checkClientHead(for head: UpstreamResponseHead, context: ClientResponseHead.Context) {
-        let framing: (String, String)? = head.contentLength.map { ("Content-Length", String($0)) }
+        let framing = head.contentLength.map { ClientResponseHead.FramingField.contentLength($0) }
         let out = Fuzz.bytes(
             ClientResponseHead.make(
                 from: head, version: .http1_1, context: context, framing: framing, allocator: ByteBufferAllocator()))
@@ -126,7 +130,7 @@ extension Fuzz {
         }
         require(wire.values("x-request-id") == [Array("fuzz-request-id".utf8)], "one X-Request-ID, the gateway's")
         require(wire.values("content-length").count <= 1, "at most one Content-Length")
-        if context.cors.variesByOrigin {
+        if context.decoration.cors.variesByOrigin {
             require(wire.values("vary").count == 1, "one merged Vary")
         }
     }

@@ -18,40 +18,24 @@ public struct CORSPolicy: Sendable {
     /// Whether responses vary by Origin, so `Vary: Origin` must be sent.
     public var variesByOrigin: Bool { origins != .any }
 
-    /// Appends the CORS headers for a request that carried `origin` (nil when absent).
-    public func apply(to headers: inout [(String, String)], origin: String?) {
+    /// Writes the CORS fields for a request that carried `origin` (nil when absent), `Vary:
+    /// Origin` included when asked and responses vary by origin.
+    func write(origin: String?, varyOrigin: Bool, into writer: inout ByteWriter) {
         switch origins {
         case .any:
-            headers.append(("Access-Control-Allow-Origin", "*"))
+            writer.put("Access-Control-Allow-Origin: *\r\n")
         case .list(let allowed):
             if let origin, allowed.contains(origin) {
-                headers.append(("Access-Control-Allow-Origin", origin))
-                headers.append(("Access-Control-Allow-Credentials", "true"))
+                writer.field("Access-Control-Allow-Origin", origin)
+                writer.put("Access-Control-Allow-Credentials: true\r\n")
             }
         }
-        headers.append(("Access-Control-Allow-Methods", Self.allowMethods))
-        headers.append(("Access-Control-Allow-Headers", Self.allowHeaders))
-        headers.append(("Access-Control-Max-Age", Self.maxAge))
-        headers.append(("Access-Control-Expose-Headers", Self.exposeHeaders))
+        writer.put(Self.fixedFields)
+        if varyOrigin && variesByOrigin { writer.put("Vary: Origin\r\n") }
     }
 
-    /// Merges `Origin` into the Vary header(s) already in `headers`, into one field.
-    public func applyVary(to headers: inout [(String, String)]) {
-        guard variesByOrigin else { return }
-        // Usually there is no Vary yet (local answers, most upstream responses): one append.
-        guard headers.contains(where: { HeaderNames.equals($0.0, "vary") }) else {
-            headers.append(("Vary", "Origin"))
-            return
-        }
-        var values: [Substring] = []
-        headers.removeAll { name, value in
-            guard HeaderNames.equals(name, "vary") else { return false }
-            values += value.split(separator: ",").map { $0.trimmingASCIISpaces() }.filter { !$0.isEmpty }
-            return true
-        }
-        if !values.contains(where: { $0 == "*" || HeaderNames.equals(String($0), "origin") }) {
-            values.append("Origin")
-        }
-        headers.append(("Vary", values.joined(separator: ", ")))
-    }
+    /// The fields every response carries whatever the request, as one block of lines.
+    static let fixedFields =
+        "Access-Control-Allow-Methods: \(allowMethods)\r\nAccess-Control-Allow-Headers: \(allowHeaders)\r\n"
+        + "Access-Control-Max-Age: \(maxAge)\r\nAccess-Control-Expose-Headers: \(exposeHeaders)\r\n"
 }

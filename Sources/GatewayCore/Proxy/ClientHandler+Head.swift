@@ -44,14 +44,15 @@ extension ClientHandler {
     ) {
         guard let context else { return }
         var headers: [(String, String)] = []
-        headers.reserveCapacity(10 + extraHeaders.count)
+        headers.reserveCapacity(2 + extraHeaders.count)
         if !body.isEmpty { headers.append(("Content-Type", "application/json")) }
         headers.append(("Content-Length", String(body.utf8.count)))
         headers += extraHeaders
-        ResponseDecoration.decorate(&headers, requestID: requestID, origin: origin, cors: shared.cors, close: close)
         let responseVersion: HTTPVersion = version == .http1_0 ? .http1_0 : .http1_1
         var bytes = HeadSerializer.response(
-            version: responseVersion, status: status, headers: headers, allocator: context.channel.allocator)
+            version: responseVersion, status: status, headers: headers,
+            decoration: ResponseDecoration(requestID: requestID, origin: origin, cors: shared.cors, close: close),
+            allocator: context.channel.allocator)
         // A response to HEAD has no body.
         if method != .HEAD && !body.isEmpty { bytes.writeString(body) }
         context.write(wrapOutboundOut(bytes), promise: nil)

@@ -28,11 +28,11 @@ extension ClientHandler: UpstreamDelegate {
                 clientVersion: clientVersion)
             exchange.responseFraming = framing
             // The upstream's length is kept (also for HEAD, 204, 304: it describes the resource).
-            let framingField: (String, String)? =
+            let framingField: ClientResponseHead.FramingField? =
                 switch framing {
-                case .chunked: ("Transfer-Encoding", "chunked")
+                case .chunked: .chunked
                 case .untilClose: nil
-                case .none, .length: length.map { ("Content-Length", String($0)) }
+                case .none, .length: length.map { .contentLength($0) }
                 }
             if framing == .chunked || framing == .untilClose {
                 exchange.isStream = true
@@ -44,9 +44,10 @@ extension ClientHandler: UpstreamDelegate {
                     ClientResponseHead.make(
                         from: upstreamHead, version: clientVersion == .http1_0 ? .http1_0 : .http1_1,
                         context: .init(
-                            requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
-                            rateLimitHeaders: exchange.plan.rateLimit.map(shared.rateLimitHeaders.values(for:)),
-                            closeConnection: closeConnection,
+                            decoration: ResponseDecoration(
+                                requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
+                                close: closeConnection),
+                            rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
                             match: exchange.plan.match, upstream: exchange.plan.upstream),
                         framing: framingField, allocator: context.channel.allocator)),
                 promise: nil)

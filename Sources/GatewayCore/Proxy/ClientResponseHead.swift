@@ -8,42 +8,36 @@ import NIOHTTP1
 /// in its prefix only.
 enum ClientResponseHead {
     struct Context {
-        var requestID: String
-        var origin: String?
-        var cors: CORSPolicy
-        var rateLimitHeaders: (policy: String, current: String)?
-        var closeConnection: Bool
+        var decoration: ResponseDecoration
+        var rateLimit: (headers: RateLimitHeaders, decision: RateLimitDecision)?
         /// The public and internal prefixes of the matched route, for `Location` rewriting.
         var match: RouteMatch
         var upstream: UpstreamURL
     }
 
+    /// How the client's body is framed, when it is: the upstream's length or chunked.
+    enum FramingField {
+        case contentLength(Int)
+        case chunked
+    }
+
     /// The client head: the upstream's fields that may pass, copied as they came (`Location`
-    /// rewritten), then the gateway's own fields and `framing` (Content-Length or Transfer-Encoding).
+    /// rewritten), then the gateway's own fields and `framing`. Written in one pass, the
+    /// gateway's fields too: no list of `String`s per response.
     static func make(
-        from head: UpstreamResponseHead, version: HTTPVersion, context: Context, framing: (String, String)?,
+        from head: UpstreamResponseHead, version: HTTPVersion, context: Context, framing: FramingField?,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        var own: [(String, String)] = []
-        own.reserveCapacity(8)
         // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary
-        // below, so it is not added here.
-        let mergesVary = context.cors.variesByOrigin
-        ResponseDecoration.decorate(
-            &own, requestID: context.requestID, origin: context.origin, cors: context.cors,
-            close: context.closeConnection, varyOrigin: !mergesVary)
-        if let rate = context.rateLimitHeaders {
-            own.append(("RateLimit-Policy", rate.policy))
-            own.append(("RateLimit", rate.current))
-        }
-        if let framing { own.append(framing) }
+        // below, so the decoration does not add its own.
+        let mergesVary = context.decoration.cors.variesByOrigin
 
         // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`) and a
-        // rewritten Location by the public prefix; the gateway's own fields take ~400 bytes. An
+        // rewritten Location by the public prefix; the gateway's own fields take ~500 bytes. An
         // estimate only: `write` runs again when it was short.
         let estimate =
             HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
-            + head.locationLines * context.match.publicPrefix.utf8.count + 512
+            + head.locationLines * context.match.publicPrefix.utf8.count + 640
         var buffer = allocator.buffer(capacity: estimate)
         buffer.write(estimate: estimate) { writer in
             HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
@@ -77,7 +71,19 @@ enum ClientResponseHead {
                 writer.field(name, value)
             }
             if mergesVary { writeMergedVary(upstreamVaries ? head : nil, into: &writer) }
-            HeadSerializer.writeFields(own, into: &writer)
+            context.decoration.write(varyOrigin: !mergesVary, into: &writer)
+            if let rate = context.rateLimit { rate.headers.write(rate.decision, into: &writer) }
+            switch framing {
+            case .contentLength(let length):
+                writer.put("Content-Length: ")
+                writer.putDecimal(UInt64(length))
+                writer.put("\r\n")
+            case .chunked:
+                writer.put("Transfer-Encoding: chunked\r\n")
+            case nil:
+                break
+            }
+            writer.put("\r\n")
         }
         return buffer
     }
@@ -148,15 +154,22 @@ enum ClientResponseHead {
     }
 }
 
-/// The headers every gateway response carries, proxied or local.
-enum ResponseDecoration {
-    static func decorate(
-        _ headers: inout [(String, String)], requestID: String, origin: String?, cors: CORSPolicy, close: Bool,
-        varyOrigin: Bool = true
-    ) {
-        cors.apply(to: &headers, origin: origin)
-        if varyOrigin { cors.applyVary(to: &headers) }
-        headers.append(("X-Request-ID", requestID))
-        if close { headers.append(("Connection", "close")) }
+/// The fields every gateway response carries, proxied or local (SPEC §4, §6).
+struct ResponseDecoration {
+    var requestID: String
+    var origin: String?
+    var cors: CORSPolicy
+    /// The connection closes after this response.
+    var close: Bool
+
+    /// Writes CORS, `Vary: Origin` (unless the caller merges it), X-Request-ID and, on close,
+    /// `Connection: close`.
+    func write(varyOrigin: Bool = true, into writer: inout ByteWriter) {
+        cors.write(origin: origin, varyOrigin: varyOrigin, into: &writer)
+        writer.field("X-Request-ID", requestID)
+        if close { writer.put("Connection: close\r\n") }
     }
+
+    /// More than `write` ever writes (an estimate for the writer's first pass).
+    var sizeEstimate: Int { 320 + requestID.utf8.count + 2 * (origin?.utf8.count ?? 0) }
 }

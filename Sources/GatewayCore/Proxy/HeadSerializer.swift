@@ -23,15 +23,18 @@ enum HeadSerializer {
         return buffer
     }
 
+    /// A gateway-made response head: `headers`, then the fields of `decoration`.
     static func response(
         version: HTTPVersion, status: HTTPResponseStatus, headers: [(String, String)],
-        allocator: ByteBufferAllocator
+        decoration: ResponseDecoration? = nil, allocator: ByteBufferAllocator
     ) -> ByteBuffer {
-        let size = statusLineSize(status) + fieldsSize(headers)
+        let size = statusLineSize(status) + fieldsSize(headers) + (decoration?.sizeEstimate ?? 0)
         var buffer = allocator.buffer(capacity: size)
         buffer.write(estimate: size) { writer in
             writeStatusLine(version: version, status: status, into: &writer)
-            writeFields(headers, into: &writer)
+            for (name, value) in headers { writer.field(name, value) }
+            decoration?.write(into: &writer)
+            writer.put("\r\n")
         }
         return buffer
     }

@@ -17,17 +17,22 @@ public struct RateLimitHeaders: Sendable {
 
     /// `"burst";r=<remaining>;t=<seconds until full>`
     public func current(_ decision: RateLimitDecision) -> String {
-        // Written digit by digit into one allocation: this runs for every proxied response.
-        String(estimate: 32) { writer in
-            writer.put("\"burst\";r=")
-            writer.putDecimal(UInt64(max(0, decision.remaining)))
-            writer.put(";t=")
-            writer.putDecimal(UInt64(max(0, decision.resetSeconds)))
-        }
+        String(estimate: 64) { writer in Self.writeCurrent(decision, into: &writer) }
     }
 
-    /// Both field values for a response.
-    public func values(for decision: RateLimitDecision) -> (policy: String, current: String) {
-        (policy, current(decision))
+    /// Writes both fields, `RateLimit-Policy` then `RateLimit`, digits straight into the head:
+    /// this runs for every proxied response.
+    func write(_ decision: RateLimitDecision, into writer: inout ByteWriter) {
+        writer.field("RateLimit-Policy", policy)
+        writer.put("RateLimit: ")
+        Self.writeCurrent(decision, into: &writer)
+        writer.put("\r\n")
+    }
+
+    private static func writeCurrent(_ decision: RateLimitDecision, into writer: inout ByteWriter) {
+        writer.put("\"burst\";r=")
+        writer.putDecimal(UInt64(max(0, decision.remaining)))
+        writer.put(";t=")
+        writer.putDecimal(UInt64(max(0, decision.resetSeconds)))
     }
 }

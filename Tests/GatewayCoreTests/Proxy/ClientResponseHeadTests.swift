@@ -7,8 +7,10 @@ import Testing
 /// The client head writer on values, without sockets: Location's prefix, Vary's merge, bytes kept.
 @Suite struct ClientResponseHeadTests {
     static let context = ClientResponseHead.Context(
-        requestID: "rid", origin: "https://app.example", cors: CORSPolicy(origins: .list(["https://app.example"])),
-        rateLimitHeaders: nil, closeConnection: false,
+        decoration: ResponseDecoration(
+            requestID: "rid", origin: "https://app.example", cors: CORSPolicy(origins: .list(["https://app.example"])),
+            close: false),
+        rateLimit: nil,
         match: RouteMatch(
             route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
             publicPrefix: "/api/v1/conversations",
@@ -40,7 +42,7 @@ import Testing
             status: .ok, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 1,
             connectionNamed: [])
         let out = ClientResponseHead.make(
-            from: upstream, version: .http1_1, context: context, framing: ("Content-Length", "0"),
+            from: upstream, version: .http1_1, context: context, framing: .contentLength(0),
             allocator: ByteBufferAllocator())
         return out.getBytes(at: out.readerIndex, length: out.readableBytes)!
     }

@@ -215,9 +215,9 @@ struct RateLimitHeadersTests {
         #expect(headers.policy == #""burst";q=10;w=6"#)
         let limiter = RateLimiter(perMinute: 100, burst: 10, maxKeys: 10)
         let decision = limiter.take(.user("u"), now: 0)
-        let values = headers.values(for: decision)
-        #expect(values.policy == #""burst";q=10;w=6"#)
-        #expect(values.current == #""burst";r=9;t=1"#)
+        #expect(headers.current(decision) == #""burst";r=9;t=1"#)
+        let lines = String(estimate: 128) { headers.write(decision, into: &$0) }
+        #expect(lines == "RateLimit-Policy: \"burst\";q=10;w=6\r\nRateLimit: \"burst\";r=9;t=1\r\n")
     }
 
     @Test func currentFitsTheLargestValues() {
