@@ -34,19 +34,25 @@ extension Fuzz {
             var buffer = unparsed.adding(Fuzz.buffer(read))
             do {
                 while let part = try decoder.next(&buffer) {
-                    if case .head(let head, let raw) = part { decide(head, raw: raw, peer: peer, tokens: tokens) }
+                    guard case .head(let clientHead) = part, case .raw(let raw) = clientHead.fields else { continue }
+                    // The facts read from the bytes are the facts the field list gives.
+                    let head = HTTPRequestHead(raw)
+                    require(clientHead.facts == RequestHeadFacts(head.headers), "facts from bytes differ")
+                    require(clientHead.uri == head.uri, "target from bytes differs")
+                    decide(head, raw: raw, facts: clientHead.facts, peer: peer, tokens: tokens)
                 }
             } catch { return }
             unparsed.keep(buffer)
         }
     }
 
-    static func decide(_ head: HTTPRequestHead, raw: RawRequestHead?, peer: IPAddress, tokens: VerifiedTokenCache) {
-        let facts = RequestHeadFacts(head.headers)
+    static func decide(
+        _ head: HTTPRequestHead, raw: RawRequestHead?, facts: RequestHeadFacts, peer: IPAddress,
+        tokens: VerifiedTokenCache
+    ) {
         let decision = pipeline.decide(
-            head, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted), requestID: "fuzz-request-id",
-            tokens: tokens, wallClock: 1_800_000_000,
-            monotonic: 1000)
+            method: head.method, uri: head.uri, facts: facts, peer: Peer(peer, trusted: pipeline.clients.trusted),
+            requestID: "fuzz-request-id", tokens: tokens, wallClock: 1_800_000_000, monotonic: 1000)
         let audit: RequestAudit
         switch decision {
         case .respond(let response): audit = response.audit
@@ -67,7 +73,7 @@ extension Fuzz {
             let context = UpstreamRequestHead.Context(
                 requestID: "fuzz-request-id", peer: Peer(peer, trusted: pipeline.clients.trusted),
                 identity: plan.identity, hasBody: facts.hasBody)
-            let fields = UpstreamRequestHead.make(from: head, plan: plan, context: context)
+            let fields = UpstreamRequestHead.make(from: head.headers, plan: plan, context: context)
             var out = Fuzz.bytes(
                 HeadSerializer.request(
                     method: head.method, uri: plan.upstreamURI, headers: fields, allocator: ByteBufferAllocator()))

@@ -24,18 +24,19 @@ public enum TokenSource {
     static let cookieName = "aegis_token"
 
     public static func extract(from headers: HTTPHeaders) -> PresentedToken {
-        var authorization: String?
-        for (name, value) in headers where HeaderNames.equals(name, "authorization") {
-            if authorization != nil { return .ambiguous }
-            authorization = value
-        }
-        if let authorization, let token = bearerToken(authorization) {
+        extract(from: RequestHeadFacts(headers))
+    }
+
+    /// The token of a request whose fields `facts` gathered (Authorization, Cookie).
+    public static func extract(from facts: RequestHeadFacts) -> PresentedToken {
+        if facts.authorization.count > 1 { return .ambiguous }
+        if let authorization = facts.authorization.first, let token = bearerToken(authorization) {
             return .token(token)
         }
 
         var found: Substring?
         var count = 0
-        for (name, value) in headers where HeaderNames.equals(name, "cookie") {
+        for value in facts.cookies {
             for pair in value.split(separator: ";", omittingEmptySubsequences: true) {
                 guard let (cookie, cookieValue) = cookiePair(pair), cookie == cookieName else { continue }
                 count += 1

@@ -6,6 +6,21 @@
 
 /// Byte-class tests for parsing HTTP heads, a word at a time where it counts.
 enum ByteScan {
+    /// Calls `body` with each non-empty member of a comma-separated list value, without the
+    /// spaces and tabs around it (RFC 9110 §5.6.1).
+    static func forEachListMember(
+        _ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) rethrows {
+        var start = 0
+        while start <= value.count {
+            var end = start
+            while end < value.count && value[end] != 0x2C { end += 1 }
+            let member = UpstreamFieldLines.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
+            if !member.isEmpty { try body(member) }
+            start = end + 1
+        }
+    }
+
     /// The index of the first `byte` in `raw[from..<to]` (libc's vectorised memchr).
     @inline(__always)
     static func index(of byte: UInt8, in raw: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {

@@ -26,9 +26,8 @@ struct HTTP1RequestDecoder {
         switch state {
         case .head:
             guard let raw = try parser.parse(&buffer) else { return nil }
-            let head = HTTPRequestHead(raw)
-            state = head.method == .CONNECT ? .connectEnd : .body(RequestBodyDecoder(raw.framing))
-            return .head(head, raw: raw)
+            state = raw.method == .CONNECT ? .connectEnd : .body(RequestBodyDecoder(raw.framing))
+            return .head(ClientRequestHead(raw))
         case .body(var decoder):
             let part = try decoder.next(&buffer)
             switch part {
@@ -49,25 +48,5 @@ struct HTTP1RequestDecoder {
             buffer.moveReaderIndex(to: buffer.writerIndex)
             return nil
         }
-    }
-}
-
-extension HTTPRequestHead {
-    /// The head as NIO's types hold it: a `String` per field for the pipeline (today's cost; the
-    /// fields it only forwards will stay bytes once the pipeline reads `RawRequestHead`).
-    init(_ raw: RawRequestHead) {
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(raw.fields.count)
-        raw.bytes.withUnsafeReadableBytes { bytes in
-            for field in raw.fields {
-                headers.add(
-                    name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.name]), as: UTF8.self),
-                    value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.value]), as: UTF8.self))
-            }
-        }
-        let uri = raw.bytes.withUnsafeReadableBytes { bytes in
-            String(decoding: UnsafeRawBufferPointer(rebasing: bytes[raw.target]), as: UTF8.self)
-        }
-        self.init(version: raw.version, method: raw.method, uri: uri, headers: headers)
     }
 }

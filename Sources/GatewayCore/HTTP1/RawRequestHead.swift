@@ -46,3 +46,22 @@ public enum RequestParseError: Error, Sendable, Equatable {
     /// 431: a head over 64 KiB or over 100 field lines.
     case headTooLarge
 }
+
+extension HTTPRequestHead {
+    /// The head as NIO's types hold it, a `String` per field: what the field-list path reads.
+    /// The gateway never builds it for an HTTP/1.1 request; tests and fuzzers do, to check that
+    /// the raw-byte writer and the list writer agree.
+    init(_ raw: RawRequestHead) {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(raw.fields.count)
+        raw.bytes.withUnsafeReadableBytes { bytes in
+            for field in raw.fields {
+                headers.add(
+                    name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.name]), as: UTF8.self),
+                    value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.value]), as: UTF8.self))
+            }
+        }
+        let uri = raw.withBytes(of: raw.target) { String(decoding: $0, as: UTF8.self) }
+        self.init(version: raw.version, method: raw.method, uri: uri, headers: headers)
+    }
+}

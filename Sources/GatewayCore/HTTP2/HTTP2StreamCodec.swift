@@ -36,7 +36,7 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
                 return
             }
             reader.requestMethod = head.method
-            context.fireChannelRead(wrapInboundOut(.head(head, raw: nil)))
+            context.fireChannelRead(wrapInboundOut(.head(ClientRequestHead(head))))
             if headers.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }

@@ -42,16 +42,28 @@ public final class RequestPipeline: Sendable {
             tokens: tokens, wallClock: wallClock, monotonic: monotonic)
     }
 
-    /// - Parameter routing: the table to route by; nil for the one the gateway started with.
+    /// - Parameter facts: what the fields say; the decision reads no other field.
     public func decide(
         _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: Peer, requestID: String,
+        tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
+    ) -> PipelineDecision {
+        decide(
+            method: head.method, uri: head.uri, facts: facts, peer: peer, requestID: requestID, tokens: tokens,
+            wallClock: wallClock, monotonic: monotonic, routing: current)
+    }
+
+    /// The decision on a head's request line and the facts of its fields, whichever protocol
+    /// carried it.
+    /// - Parameter routing: the table to route by; nil for the one the gateway started with.
+    public func decide(
+        method: HTTPMethod, uri: String, facts: RequestHeadFacts, peer: Peer, requestID: String,
         tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
     ) -> PipelineDecision {
         let routing = current ?? self.routing
         // X-Forwarded-For is read only from a trusted peer.
         let client =
             peer.isTrusted
-            ? clients.resolve(trustedPeer: peer.address, forwardedFor: head.headers[canonicalForm: "x-forwarded-for"])
+            ? clients.resolve(trustedPeer: peer.address, forwardedFor: facts.forwardedFor)
             : peer.address
         var audit = RequestAudit(clientAddress: client)
         func fail(_ error: GatewayError, close: Bool = false) -> PipelineDecision {
@@ -59,34 +71,33 @@ public final class RequestPipeline: Sendable {
         }
 
         // Hygiene (SPEC §10).
-        if head.uri.utf8.count > Self.maxRequestLineBytes {
+        if uri.utf8.count > Self.maxRequestLineBytes {
             return fail(GatewayError(.uriTooLong, "request line longer than 8 KiB"), close: true)
         }
         if let violation = FramingRules.violation(in: facts) {
             return fail(GatewayError(.badRequest, violation.rawValue), close: true)
         }
         let target: RequestTarget
-        switch RequestTarget.parse(head.uri) {
+        switch RequestTarget.parse(uri) {
         case .success(let t): target = t
         case .failure(let violation): return fail(GatewayError(.badRequest, violation.rawValue))
         }
         guard let host = facts.host.single, HostHeaderRule.isValid(host) else {
             return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
-        if head.method == .TRACE || head.method == .CONNECT {
+        if method == .TRACE || method == .CONNECT {
             return fail(
                 GatewayError(
-                    .methodNotAllowed, "\(head.method.rawValue) is not allowed",
+                    .methodNotAllowed, "\(method.rawValue) is not allowed",
                     headers: [("Allow", CORSPolicy.allowMethods)]))
         }
 
         // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
-        if head.method == .OPTIONS {
+        if method == .OPTIONS {
             return .respond(.answer(.ok, body: "", audit: audit))
         }
 
-        let method = head.method.rawValue
-        let routed = routing.matcher.match(path: target.path, method: method)
+        let routed = routing.matcher.match(path: target.path, method: method.rawValue)
         var routeForAccess: Route? = nil
         switch routed {
         case .matched(let m):
@@ -115,7 +126,7 @@ public final class RequestPipeline: Sendable {
         // Verify the token once; the limiter and auth share the result (SPEC §3).
         var identity: Claims? = nil
         var presented = false
-        switch TokenSource.extract(from: head.headers) {
+        switch TokenSource.extract(from: facts) {
         case .none: break
         case .ambiguous:
             presented = true

@@ -4,10 +4,8 @@ import NIOHTTP1
 import NIOPosix
 
 extension ClientHandler {
-    func startForwarding(
-        _ chosen: ForwardPlan, head: HTTPRequestHead, raw: RawRequestHead?, facts: RequestHeadFacts, requestID: String,
-        started: NIODeadline
-    ) {
+    func startForwarding(_ chosen: ForwardPlan, head: ClientRequestHead, requestID: String, started: NIODeadline) {
+        let facts = head.facts
         let balanced = chosen.endpoints.endpoints.count > 1
         let plan: ForwardPlan
         if balanced {
@@ -20,25 +18,12 @@ extension ClientHandler {
         }
         let headContext = UpstreamRequestHead.Context(
             requestID: requestID, peer: peer, identity: plan.identity, hasBody: facts.hasBody)
-        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
-        // HTTP/1.1 heads go upstream from their bytes. A service with several endpoints keeps the
-        // field list instead: a retry on another endpoint rewrites Host from it.
-        let upstreamHead: ByteBuffer
-        var fields: [(String, String)]?
-        if let raw, !balanced {
-            upstreamHead = UpstreamRequestHead.write(
-                raw: raw, method: head.method, uri: plan.upstreamURI, plan: plan, context: headContext,
-                allocator: allocator)
-        } else {
-            let list = UpstreamRequestHead.make(from: head, plan: plan, context: headContext)
-            upstreamHead = HeadSerializer.request(
-                method: head.method, uri: plan.upstreamURI, headers: list, allocator: allocator)
-            fields = balanced ? list : nil
-        }
         let exchange = Exchange(
-            clientHead: head,
-            upstreamHead: upstreamHead,
-            upstreamFields: fields, upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
+            clientHead: ClientRequestLine(method: head.method, version: head.version, uri: head.uri),
+            upstreamHead: upstreamHead(head.fields, method: head.method, plan: plan, context: headContext),
+            // A service with several endpoints keeps what a retry elsewhere writes again.
+            rewritable: balanced ? (head.fields, headContext) : nil,
+            upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
             requestID: requestID, started: started, origin: facts.origin)
         self.exchange = exchange
         machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: facts.hasBody, now: started)
@@ -51,6 +36,25 @@ extension ClientHandler {
             context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
         }
         connect(exchange, fresh: false)
+    }
+
+    /// The head sent upstream for `plan`: written from the client's bytes (HTTP/1.1) or from its
+    /// field list (HTTP/2).
+    func upstreamHead(
+        _ fields: ClientRequestHead.Fields, method: HTTPMethod, plan: ForwardPlan,
+        context headContext: UpstreamRequestHead.Context
+    ) -> ByteBuffer {
+        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
+        switch fields {
+        case .raw(let raw):
+            return UpstreamRequestHead.write(
+                raw: raw, method: method, uri: plan.upstreamURI, plan: plan, context: headContext, allocator: allocator)
+        case .list(let headers):
+            return HeadSerializer.request(
+                method: method, uri: plan.upstreamURI,
+                headers: UpstreamRequestHead.make(from: headers, plan: plan, context: headContext), allocator: allocator
+            )
+        }
     }
 
     func connect(_ exchange: Exchange, fresh: Bool) {
@@ -165,16 +169,14 @@ extension ClientHandler {
         exchange.retryCounted = true
         loop.observer.upstreamRetried(endpoints.service)
         let failed = exchange.plan.upstream.endpointID
-        if let fields = exchange.upstreamFields {
+        if let rewritable = exchange.rewritable {
             let next = loop.balancer.pick(endpoints, avoiding: failed, now: Int64(NIODeadline.now().uptimeNanoseconds))
             if next.endpointID != failed {
                 loop.balancer.moved(from: failed, to: next.endpointID)
                 exchange.plan.retarget(next)
-                var retargeted = fields
-                retargeted[0] = ("Host", next.authority)
-                exchange.upstreamHead = HeadSerializer.request(
-                    method: exchange.clientHead.method, uri: exchange.plan.upstreamURI, headers: retargeted,
-                    allocator: context?.channel.allocator ?? ByteBufferAllocator())
+                exchange.upstreamHead = upstreamHead(
+                    rewritable.fields, method: exchange.clientHead.method, plan: exchange.plan,
+                    context: rewritable.context)
             }
         }
         setUpstream(nil, of: exchange)

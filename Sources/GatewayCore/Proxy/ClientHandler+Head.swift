@@ -3,25 +3,22 @@ import NIOHTTP1
 
 extension ClientHandler {
     /// Runs the pipeline on a new request head and acts on its decision.
-    func receiveHead(
-        _ head: HTTPRequestHead, raw: RawRequestHead?, started: NIODeadline, context: ChannelHandlerContext
-    ) {
-        let facts = RequestHeadFacts(head.headers)
+    func receiveHead(_ head: ClientRequestHead, started: NIODeadline, context: ChannelHandlerContext) {
+        let facts = head.facts
         let requestID = RequestIDGenerator.acceptable(facts.requestID.single) ?? loop.requestIDs.next()
         let decision = shared.pipeline.decide(
-            head, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens, wallClock: WallClock.now(),
-            monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
+            method: head.method, uri: head.uri, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens,
+            wallClock: WallClock.now(), monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
         switch decision {
         case .respond(let local):
-            respondLocally(local, head: head, facts: facts, requestID: requestID, started: started)
+            respondLocally(local, head: head, requestID: requestID, started: started)
         case .forward(let plan):
-            startForwarding(plan, head: head, raw: raw, facts: facts, requestID: requestID, started: started)
+            startForwarding(plan, head: head, requestID: requestID, started: started)
         }
     }
 
-    func respondLocally(
-        _ local: LocalResponse, head: HTTPRequestHead, facts: RequestHeadFacts, requestID: String, started: NIODeadline
-    ) {
+    func respondLocally(_ local: LocalResponse, head: ClientRequestHead, requestID: String, started: NIODeadline) {
+        let facts = head.facts
         // An unread body we will not read: close rather than parse it as the next request.
         let close = machine.answeredLocally(
             closeRequested: local.closeConnection || !head.keepsConnection
@@ -81,13 +78,6 @@ extension ClientHandler {
         context.write(wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
         context.flush()
     }
-}
-
-extension HTTPRequestHead {
-    /// Whether the connection stays open after this request. An HTTP/2 stream ends with its
-    /// response by itself (and has no Connection field), so it counts as kept: its response is
-    /// flushed with the others of the tick instead of on its own.
-    var keepsConnection: Bool { version.major == 2 || isKeepAlive }
 }
 
 /// A request target's path, without its query (for logs: hygiene has its own parse).

@@ -98,8 +98,8 @@ final class ClientHandler: ChannelDuplexHandler {
         case .queue:
             queued.append(part)
         case .decide:
-            guard case .head(let head, let raw) = part else { return }
-            receiveHead(head, raw: raw, started: now, context: context)
+            guard case .head(let head) = part else { return }
+            receiveHead(head, started: now, context: context)
         case .forwardBody:
             guard case .body(let buffer) = part, let exchange else { return }
             sendUpstream(body: buffer, exchange)

@@ -4,12 +4,12 @@ import NIOHTTP1
 /// The data of one forwarded request and its response, from the client's head to the response's
 /// end; where the exchange stands is the connection's state machine's business.
 final class Exchange {
-    let clientHead: HTTPRequestHead
+    let clientHead: ClientRequestLine
     /// The serialized upstream head (kept for a retry on a fresh connection).
     var upstreamHead: ByteBuffer
-    /// The upstream head's fields, kept only for a service with several endpoints: a retry on
-    /// another endpoint rewrites Host (the first field) and the target.
-    let upstreamFields: [(String, String)]?
+    /// What the upstream head was written from, kept only for a service with several endpoints:
+    /// a retry on another endpoint writes it again for that endpoint (Host, target).
+    let rewritable: (fields: ClientRequestHead.Fields, context: UpstreamRequestHead.Context)?
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool
     var plan: ForwardPlan
@@ -33,19 +33,27 @@ final class Exchange {
     var failure: UpstreamFailure?
 
     init(
-        clientHead: HTTPRequestHead, upstreamHead: ByteBuffer, upstreamFields: [(String, String)]?,
-        upstreamChunked: Bool,
+        clientHead: ClientRequestLine, upstreamHead: ByteBuffer,
+        rewritable: (fields: ClientRequestHead.Fields, context: UpstreamRequestHead.Context)?, upstreamChunked: Bool,
         plan: ForwardPlan, requestID: String, started: NIODeadline, origin: String?
     ) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
-        self.upstreamFields = upstreamFields
+        self.rewritable = rewritable
         self.upstreamChunked = upstreamChunked
         self.plan = plan
         self.requestID = requestID
         self.started = started
         self.origin = origin
     }
+}
+
+/// What an exchange keeps of the client's head once it is forwarded: the request line. (Its
+/// fields are not kept: a long stream would hold them, and the read buffer they lie in.)
+struct ClientRequestLine {
+    var method: HTTPMethod
+    var version: HTTPVersion
+    var uri: String
 }
 
 /// How a proxied response's body reaches the client.

@@ -14,17 +14,17 @@ enum UpstreamRequestHead {
     }
 
     /// The upstream head's fields, in order; `HeadSerializer` writes them.
-    static func make(from head: HTTPRequestHead, plan: ForwardPlan, context: Context) -> [(String, String)] {
-        let named = connectionNamed(head.headers)
+    static func make(from headers: HTTPHeaders, plan: ForwardPlan, context: Context) -> [(String, String)] {
+        let named = connectionNamed(headers)
         var out: [(String, String)] = []
-        out.reserveCapacity(head.headers.count + 8)
+        out.reserveCapacity(headers.count + 8)
         out.append(("Host", plan.upstream.authority))
         var hasLength = false
         var forwardedFor: [String] = []
         var forwardedProto: String? = nil
         var forwardedHost: String? = nil
         var clientHost: String? = nil
-        for (name, value) in head.headers {
+        for (name, value) in headers {
             var bytes = name
             switch bytes.withUTF8({ FieldRule.of(UnsafeRawBufferPointer($0)) }) {
             case .drop: continue

@@ -209,7 +209,7 @@ struct UpstreamResponseParser {
                 }
                 contentLength = length
             case 17 where HeaderNames.equals(name, "transfer-encoding"):
-                try forEachToken(value) { token in
+                try ByteScan.forEachListMember(value) { token in
                     // Only `chunked`, once: the gateway decodes no other coding, and Transfer-Encoding
                     // is hop-by-hop, so a body in another coding could not reach the client as sent
                     // (nginx answers 502 too). SPEC §10: a head the gateway cannot frame is a 502.
@@ -221,7 +221,7 @@ struct UpstreamResponseParser {
             case 8 where HeaderNames.equals(name, "location"):
                 locations += 1
             case 10 where HeaderNames.equals(name, "connection"):
-                try forEachToken(value) { token in
+                try ByteScan.forEachListMember(value) { token in
                     if HeaderNames.equals(token, "close") {
                         close = true
                     } else if HeaderNames.equals(token, "keep-alive") {
@@ -293,20 +293,6 @@ struct UpstreamResponseParser {
             length = length * 10 + Int(byte - 0x30)
         }
         return length
-    }
-
-    /// Calls `body` with each non-empty comma-separated token of a list value.
-    private static func forEachToken(
-        _ value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> Void
-    ) throws {
-        var start = 0
-        while start <= value.count {
-            var end = start
-            while end < value.count && value[end] != 0x2C { end += 1 }
-            let token = UpstreamFieldLines.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
-            if !token.isEmpty { try body(token) }
-            start = end + 1
-        }
     }
 
     @inline(__always) private static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }

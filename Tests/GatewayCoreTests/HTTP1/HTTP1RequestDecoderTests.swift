@@ -17,7 +17,7 @@ import Testing
             defer { unparsed.keep(buffer) }
             while let part = try decoder.next(&buffer) {
                 switch part {
-                case .head(let head, _): now.append("head \(head.method.rawValue) \(head.uri)")
+                case .head(let head): now.append("head \(head.method.rawValue) \(head.uri)")
                 case .body(let bytes): now.append("body \(String(buffer: bytes))")
                 case .end: now.append("end")
                 }

@@ -18,12 +18,10 @@ import Testing
     static func fields(
         _ headers: [(String, String)], trusted: Bool = false, hasBody: Bool = false
     ) throws -> [(String, String)] {
-        let head = HTTPRequestHead(
-            version: .http1_1, method: .GET, uri: "/api/v1/conversations/c1", headers: HTTPHeaders(headers))
         let cidrs = trusted ? [CIDR(parsing: "198.51.100.0/24")!] : []
         let plan = try plan()
         return UpstreamRequestHead.make(
-            from: head, plan: plan,
+            from: HTTPHeaders(headers), plan: plan,
             context: .init(
                 requestID: "req-1", peer: Peer(client, trusted: TrustedProxies(cidrs)), identity: plan.identity,
                 hasBody: hasBody))
@@ -124,7 +122,7 @@ import Testing
             hasBody: hasBody)
         let list = HeadSerializer.request(
             method: .GET, uri: plan.upstreamURI,
-            headers: UpstreamRequestHead.make(from: head, plan: plan, context: context),
+            headers: UpstreamRequestHead.make(from: head.headers, plan: plan, context: context),
             allocator: ByteBufferAllocator())
         let bytes = UpstreamRequestHead.write(
             raw: raw, method: .GET, uri: plan.upstreamURI, plan: plan, context: context,
