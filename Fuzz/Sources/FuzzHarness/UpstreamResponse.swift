@@ -73,10 +73,11 @@ extension Fuzz {
             RateLimitHeaders(burst: 10, perMinute: 100),
             RateLimitDecision(allowed: true, limit: 10, remaining: 9, retryAfterSeconds: 1, resetSeconds: 1)
         ),
-        match: RouteMatch(
-            route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
-            publicPrefix: "/api/v1/conversations", internalPrefix: "/conversations"),
-        upstream: UpstreamURL(host: "up.internal", port: 8001, basePath: "/v2"))
+        location: .init(
+            match: RouteMatch(
+                route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
+                publicPrefix: "/api/v1/conversations", internalPrefix: "/conversations"),
+            upstream: UpstreamURL(host: "up.internal", port: 8001, basePath: "/v2")))
 
     /// Upstream response bytes through the parser and the client head writer. The client head
     /// must parse strictly, hold no control byte in a value, carry every value it forwards byte
@@ -117,7 +118,7 @@ extension Fuzz {
             let received = input.filter { $0.lowercasedName == name }.map(\.value)
             require(sent.count == received.count, "\(text): \(received.count) received, \(sent.count) sent")
             if text == "location" {
-                let prefix = Array(context.match.publicPrefix.utf8)
+                let prefix = Array(context.location.publicPrefix.utf8)
                 for (s, r) in zip(sent, received) where s != r {
                     require(
                         s.starts(with: prefix) && r.count >= s.count - prefix.count

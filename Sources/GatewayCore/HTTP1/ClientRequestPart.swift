@@ -14,12 +14,15 @@ enum ClientRequestPart {
 /// An HTTP/1.1 head keeps its bytes: a field the gateway forwards goes upstream as received and
 /// never becomes a `String` (only the fields `RequestHeadFacts` reads do). An HTTP/2 head comes
 /// as NIO's field list, already decoded by HPACK.
-struct ClientRequestHead {
-    var method: HTTPMethod
-    var version: HTTPVersion
-    var uri: String
-    var facts: RequestHeadFacts
-    var fields: Fields
+///
+/// A class: a head passes through a part enum, a switch and the handler's calls, and a copy of
+/// it is then one reference count, not one per string of its facts.
+final class ClientRequestHead {
+    let method: HTTPMethod
+    let version: HTTPVersion
+    let uri: String
+    let facts: RequestHeadFacts
+    let fields: Fields
 
     enum Fields {
         case raw(RawRequestHead)

@@ -31,18 +31,51 @@ public struct LocalResponse: Sendable {
 }
 
 /// A request that passed every stage, with everything the forwarder needs.
+///
+/// What the pipeline decided sits in one shared object, so a copy of the plan (into the
+/// decision, the exchange, the response head's context) costs one reference count instead of
+/// one per string in it; only the endpoint, which balancing and retries change, is the copy's own.
 public struct ForwardPlan: Sendable {
-    public let match: RouteMatch
+    private final class Decided: Sendable {
+        let match: RouteMatch
+        let endpoints: ServiceEndpoints
+        let identity: Claims?
+        let rateLimit: RateLimitDecision?
+        let audit: RequestAudit
+
+        init(
+            match: RouteMatch, endpoints: ServiceEndpoints, identity: Claims?, rateLimit: RateLimitDecision?,
+            audit: RequestAudit
+        ) {
+            self.match = match
+            self.endpoints = endpoints
+            self.identity = identity
+            self.rateLimit = rateLimit
+            self.audit = audit
+        }
+    }
+
+    private let decided: Decided
+    public var match: RouteMatch { decided.match }
     /// The route's service and every endpoint of it, with their health.
-    public let endpoints: ServiceEndpoints
-    public var service: ServiceName { endpoints.service }
+    public var endpoints: ServiceEndpoints { decided.endpoints }
+    public var service: ServiceName { decided.endpoints.service }
+    public var identity: Claims? { decided.identity }
+    public var rateLimit: RateLimitDecision? { decided.rateLimit }
+    public var audit: RequestAudit { decided.audit }
     /// The endpoint this request goes to.
     public private(set) var upstream: UpstreamURL
     /// Base path + internal path + `?query`, ready for the upstream request line.
     public private(set) var upstreamURI: String
-    public let identity: Claims?
-    public let rateLimit: RateLimitDecision?
-    public var audit: RequestAudit
+
+    init(
+        match: RouteMatch, endpoints: ServiceEndpoints, upstream: UpstreamURL, upstreamURI: String, identity: Claims?,
+        rateLimit: RateLimitDecision?, audit: RequestAudit
+    ) {
+        decided = Decided(match: match, endpoints: endpoints, identity: identity, rateLimit: rateLimit, audit: audit)
+        self.upstream = upstream
+        self.upstreamURI = upstreamURI
+    }
 
     /// Sends the request to `endpoint` instead (balancing, or a retry elsewhere).
     mutating func retarget(_ endpoint: UpstreamURL) {

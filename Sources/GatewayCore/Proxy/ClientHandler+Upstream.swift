@@ -48,7 +48,7 @@ extension ClientHandler: UpstreamDelegate {
                                 requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                                 close: closeConnection),
                             rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
-                            match: exchange.plan.match, upstream: exchange.plan.upstream),
+                            location: .init(match: exchange.plan.match, upstream: exchange.plan.upstream)),
                         framing: framingField, allocator: context.channel.allocator)),
                 promise: nil)
             machine.wroteToClient()

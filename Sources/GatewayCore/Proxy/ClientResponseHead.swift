@@ -10,9 +10,24 @@ enum ClientResponseHead {
     struct Context {
         var decoration: ResponseDecoration
         var rateLimit: (headers: RateLimitHeaders, decision: RateLimitDecision)?
-        /// The public and internal prefixes of the matched route, for `Location` rewriting.
-        var match: RouteMatch
-        var upstream: UpstreamURL
+        var location: LocationRewrite
+    }
+
+    /// What rewriting an upstream `Location` needs (SPEC §10): the matched route's prefixes and
+    /// the endpoint's address; four strings, not the route and endpoint they come from (this is
+    /// built for every response).
+    struct LocationRewrite {
+        var publicPrefix: Substring
+        var internalPrefix: String
+        var upstreamAuthority: String
+        var upstreamBasePath: String
+
+        init(match: RouteMatch, upstream: UpstreamURL) {
+            publicPrefix = match.publicPrefix
+            internalPrefix = match.internalPrefix
+            upstreamAuthority = upstream.authority
+            upstreamBasePath = upstream.basePath
+        }
     }
 
     /// How the client's body is framed, when it is: the upstream's length or chunked.
@@ -37,7 +52,7 @@ enum ClientResponseHead {
         // estimate only: `write` runs again when it was short.
         let estimate =
             HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
-            + head.locationLines * context.match.publicPrefix.utf8.count + 640
+            + head.locationLines * context.location.publicPrefix.utf8.count + 640
         var buffer = allocator.buffer(capacity: estimate)
         buffer.write(estimate: estimate) { writer in
             HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
@@ -98,7 +113,7 @@ enum ClientResponseHead {
         }
         writer.put(name)
         writer.put(": ")
-        writer.put(context.match.publicPrefix)
+        writer.put(context.location.publicPrefix)
         writer.put(UnsafeRawBufferPointer(rebasing: value[kept...]))
         writer.put("\r\n")
     }
@@ -116,11 +131,11 @@ enum ClientResponseHead {
             return true
         }
         if skip("http://") {
-            guard skip(context.upstream.authority) else { return nil }
+            guard skip(context.location.upstreamAuthority) else { return nil }
         } else if value.isEmpty || value[0] != UInt8(ascii: "/") || (value.count > 1 && value[1] == UInt8(ascii: "/")) {
             return nil
         }
-        guard skip(context.upstream.basePath), skip(context.match.internalPrefix) else { return nil }
+        guard skip(context.location.upstreamBasePath), skip(context.location.internalPrefix) else { return nil }
         guard at == value.count || value[at] == UInt8(ascii: "/") || value[at] == UInt8(ascii: "?") else { return nil }
         return at
     }

@@ -11,11 +11,12 @@ import Testing
             requestID: "rid", origin: "https://app.example", cors: CORSPolicy(origins: .list(["https://app.example"])),
             close: false),
         rateLimit: nil,
-        match: RouteMatch(
-            route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
-            publicPrefix: "/api/v1/conversations",
-            internalPrefix: "/conversations"),
-        upstream: UpstreamURL(host: "up", port: 8001, basePath: "/v2"))
+        location: .init(
+            match: RouteMatch(
+                route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
+                publicPrefix: "/api/v1/conversations",
+                internalPrefix: "/conversations"),
+            upstream: UpstreamURL(host: "up", port: 8001, basePath: "/v2")))
 
     static func tail(_ value: String) -> Int? {
         Array(value.utf8).withUnsafeBytes { ClientResponseHead.locationTail($0, context: context) }
