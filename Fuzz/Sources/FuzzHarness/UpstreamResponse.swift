@@ -25,6 +25,9 @@ struct ParsedUpstream {
         if close { _ = try? channel.finish() }
         let result = ParsedUpstream(parts: recorder.parts, failed: recorder.failed)
         if !close { _ = try? channel.finish() }
+        // A closed channel removes its handlers on the loop's next turn; until then the handler
+        // holds its context, and the context the handler.
+        channel.embeddedEventLoop.run()
         return result
     }
 
