@@ -173,3 +173,25 @@ extension String {
         }
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Appends what `body` writes, sized as `ByteBuffer.write(estimate:_:)` sizes its writes.
+    mutating func append(estimate: Int, _ body: (inout ByteWriter) -> Void) {
+        var room = estimate
+        while true {
+            let start = count
+            append(contentsOf: repeatElement(0, count: room))
+            var needed = 0
+            var fitted = false
+            withUnsafeMutableBytes { raw in
+                var writer = ByteWriter(UnsafeMutableRawBufferPointer(rebasing: raw[start...]))
+                body(&writer)
+                needed = writer.count
+                fitted = !writer.overflowed
+            }
+            removeLast(fitted ? room - needed : room)
+            if fitted { return }
+            room = needed
+        }
+    }
+}

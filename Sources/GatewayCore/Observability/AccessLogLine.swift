@@ -17,11 +17,13 @@ struct AccessLogLine {
         let key = audit.routeLabel ?? -1
         if let fragment = routeFragments[key] { return fragment }
         var fragment: [UInt8] = []
-        Self.put(#","route":"#, &fragment)
-        Self.appendJSONString(audit.routePattern ?? "unmatched", to: &fragment)
-        Self.put(#","service":""#, &fragment)
-        fragment.append(contentsOf: (audit.service?.rawValue ?? "gateway").utf8)
-        fragment.append(UInt8(ascii: "\""))
+        fragment.append(estimate: 64) { w in
+            w.put(#","route":"#)
+            Self.putJSONString(audit.routePattern ?? "unmatched", into: &w)
+            w.put(#","service":""#)
+            w.put(audit.service?.rawValue ?? "gateway")
+            w.put(UInt8(ascii: "\""))
+        }
         routeFragments[key] = fragment
         return fragment
     }
@@ -34,28 +36,71 @@ struct AccessLogLine {
     }
 
     mutating func appendJSON(_ r: CompletedRequest, to out: inout [UInt8]) {
-        Self.put(#"{"ts":""#, &out)
-        clock.append(WallClock.now(), to: &out)
-        Self.put(#"","msg":"access","method":"#, &out)
-        Self.appendJSONString(r.method, to: &out)
-        Self.put(#","path":"#, &out)
-        Self.appendJSONString(Self.cut(r.path), to: &out)
-        out.append(contentsOf: routeFragment(r.audit))
-        Self.put(#","status":"#, &out)
-        Self.appendInteger(r.status, to: &out)
-        Self.put(#","duration_ms":"#, &out)
-        Self.appendMillis(r.duration, to: &out)
-        Self.put(#","upstream_ms":"#, &out)
-        if let upstream = r.upstreamTime { Self.appendMillis(upstream, to: &out) } else { Self.put("null", &out) }
-        Self.put(#","upstream_error":"#, &out)
-        if let failure = r.upstreamError { Self.appendJSONString(failure, to: &out) } else { Self.put("null", &out) }
-        Self.put(#","user_id":"#, &out)
-        if let user = r.audit.userID { Self.appendJSONString(user, to: &out) } else { Self.put("null", &out) }
-        Self.put(#","client":""#, &out)
-        out.append(contentsOf: clientText(r.audit.clientAddress))
-        Self.put(#"","request_id":"#, &out)
-        Self.appendJSONString(r.requestID, to: &out)
-        Self.put("}\n", &out)
+        let stamp = clock.stamp(WallClock.now())
+        let route = routeFragment(r.audit)
+        let client = clientText(r.audit.clientAddress)
+        let path = Self.cut(r.path)
+        // One pass into the array's memory; escaping rarely grows a value, and when it does the
+        // writer runs again with the room it asked for.
+        let estimate =
+            240 + r.method.utf8.count + path.utf8.count + route.count + client.count + r.requestID.utf8.count
+            + (r.upstreamError?.utf8.count ?? 0) + (r.audit.userID?.utf8.count ?? 0)
+        out.append(estimate: estimate) { w in
+            w.put(#"{"ts":""#)
+            stamp.write(into: &w)
+            w.put(#"","msg":"access","method":"#)
+            Self.putJSONString(r.method, into: &w)
+            w.put(#","path":"#)
+            Self.putJSONString(path, into: &w)
+            route.withUnsafeBytes { w.put($0) }
+            w.put(#","status":"#)
+            Self.putInteger(r.status, into: &w)
+            w.put(#","duration_ms":"#)
+            Self.putMillis(r.duration, into: &w)
+            w.put(#","upstream_ms":"#)
+            if let upstream = r.upstreamTime { Self.putMillis(upstream, into: &w) } else { w.put("null") }
+            w.put(#","upstream_error":"#)
+            if let failure = r.upstreamError { Self.putJSONString(failure, into: &w) } else { w.put("null") }
+            w.put(#","user_id":"#)
+            if let user = r.audit.userID { Self.putJSONString(user, into: &w) } else { w.put("null") }
+            w.put(#","client":""#)
+            client.withUnsafeBytes { w.put($0) }
+            w.put(#"","request_id":"#)
+            Self.putJSONString(r.requestID, into: &w)
+            w.put("}\n")
+        }
+    }
+
+    /// A JSON string: ASCII text without `"`, `\\` or controls (ids, paths, routes) is copied as it
+    /// is; anything else goes through `JSONEscaping`, the one set of JSON rules of the gateway.
+    static func putJSONString(_ text: some StringProtocol, into w: inout ByteWriter) {
+        withBytes(text) { bytes in
+            if ByteScan.isPlainText(UnsafeRawBufferPointer(bytes), allowHigh: false) {
+                w.put(UInt8(ascii: "\""))
+                w.put(UnsafeRawBufferPointer(bytes))
+                w.put(UInt8(ascii: "\""))
+            } else {
+                var escaped = ""
+                JSONEscaping.appendQuoted(text, to: &escaped)
+                w.put(escaped)
+            }
+        }
+    }
+
+    static func putInteger(_ value: Int, into w: inout ByteWriter) {
+        if value < 0 { w.put(UInt8(ascii: "-")) }
+        w.putDecimal(UInt64(value.magnitude))
+    }
+
+    /// Milliseconds with three decimals.
+    static func putMillis(_ seconds: Double, into w: inout ByteWriter) {
+        let micros = max(0, Int((seconds * 1_000_000).rounded()))
+        w.putDecimal(UInt64(micros / 1000))
+        w.put(UInt8(ascii: "."))
+        let frac = micros % 1000
+        w.put(UInt8(ascii: "0") + UInt8(frac / 100))
+        w.put(UInt8(ascii: "0") + UInt8(frac / 10 % 10))
+        w.put(UInt8(ascii: "0") + UInt8(frac % 10))
     }
 
     mutating func appendText(_ r: CompletedRequest, to out: inout [UInt8]) {
@@ -65,16 +110,16 @@ struct AccessLogLine {
         out.append(UInt8(ascii: " "))
         Self.appendQuoted(Self.cut(r.path), to: &out)
         Self.put(" status=", &out)
-        Self.appendInteger(r.status, to: &out)
+        out.append(estimate: 20) { Self.putInteger(r.status, into: &$0) }
         Self.put(" route=", &out)
         Self.appendQuoted(r.audit.routePattern ?? "unmatched", to: &out)
         Self.put(" service=", &out)
         out.append(contentsOf: (r.audit.service?.rawValue ?? "gateway").utf8)
         Self.put(" duration_ms=", &out)
-        Self.appendMillis(r.duration, to: &out)
+        out.append(estimate: 24) { Self.putMillis(r.duration, into: &$0) }
         Self.put(" upstream_ms=", &out)
         if let upstream = r.upstreamTime {
-            Self.appendMillis(upstream, to: &out)
+            out.append(estimate: 24) { Self.putMillis(upstream, into: &$0) }
         } else {
             out.append(UInt8(ascii: "-"))
         }
@@ -105,17 +150,6 @@ struct AccessLogLine {
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
-
-    /// A JSON string: ASCII text without `"`, `\\` or controls (ids, paths, routes) is copied as it
-    /// is; anything else goes through `JSONEscaping`, the one set of JSON rules of the gateway.
-    static func appendJSONString(_ text: some StringProtocol, to out: inout [UInt8]) {
-        withBytes(text) { bytes in
-            if appendPlain(bytes, to: &out, allowHigh: false) { return }
-            var escaped = ""
-            JSONEscaping.appendQuoted(text, to: &escaped)
-            out.append(contentsOf: escaped.utf8)
-        }
-    }
 
     /// Text-format quoting: bytes outside 0x20–0x7E as `\xNN`, `"` and `\` escaped.
     static func appendQuoted(_ text: some StringProtocol, to out: inout [UInt8]) {
@@ -172,26 +206,6 @@ struct AccessLogLine {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func appendInteger(_ value: Int, to out: inout [UInt8]) {
-        if value < 0 {
-            out.append(UInt8(ascii: "-"))
-            appendInteger(-value, to: &out)
-            return
-        }
-        if value >= 10 { appendInteger(value / 10, to: &out) }
-        out.append(UInt8(ascii: "0") + UInt8(value % 10))
-    }
-
-    /// Milliseconds with three decimals.
-    static func appendMillis(_ seconds: Double, to out: inout [UInt8]) {
-        let micros = max(0, Int((seconds * 1_000_000).rounded()))
-        appendInteger(micros / 1000, to: &out)
-        out.append(UInt8(ascii: "."))
-        let frac = micros % 1000
-        if frac < 100 { out.append(UInt8(ascii: "0")) }
-        if frac < 10 { out.append(UInt8(ascii: "0")) }
-        appendInteger(frac, to: &out)
-    }
 }
 
 /// RFC 3339 UTC timestamps with milliseconds; the date part is formatted once per second.
@@ -199,18 +213,32 @@ struct TimestampCache {
     private var second: Int = -1
     private var prefix: [UInt8] = []
 
-    mutating func append(_ unixSeconds: Double, to out: inout [UInt8]) {
+    /// One instant's text: the cached `YYYY-MM-DDTHH:MM:SS.` and its milliseconds.
+    struct Stamp {
+        var prefix: [UInt8]
+        var millis: Int
+
+        func write(into w: inout ByteWriter) {
+            prefix.withUnsafeBytes { w.put($0) }
+            w.put(UInt8(ascii: "0") + UInt8(millis / 100))
+            w.put(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
+            w.put(UInt8(ascii: "0") + UInt8(millis % 10))
+            w.put(UInt8(ascii: "Z"))
+        }
+    }
+
+    mutating func stamp(_ unixSeconds: Double) -> Stamp {
         let whole = Int(unixSeconds)
         if whole != second {
             second = whole
             let text = Timestamp.iso8601(Double(whole))
             prefix = Array(text.utf8.prefix(20))  // "YYYY-MM-DDTHH:MM:SS."
         }
-        out.append(contentsOf: prefix)
-        let millis = min(999, max(0, Int((unixSeconds - Double(whole)) * 1000)))
-        out.append(UInt8(ascii: "0") + UInt8(millis / 100))
-        out.append(UInt8(ascii: "0") + UInt8(millis / 10 % 10))
-        out.append(UInt8(ascii: "0") + UInt8(millis % 10))
-        out.append(UInt8(ascii: "Z"))
+        return Stamp(prefix: prefix, millis: min(999, max(0, Int((unixSeconds - Double(whole)) * 1000))))
+    }
+
+    mutating func append(_ unixSeconds: Double, to out: inout [UInt8]) {
+        let stamp = stamp(unixSeconds)
+        out.append(estimate: 24) { stamp.write(into: &$0) }
     }
 }

@@ -98,10 +98,12 @@ public final class RequestPipeline: Sendable {
         }
 
         let routed = routing.matcher.match(path: target.path, method: method.rawValue)
-        var routeForAccess: Route? = nil
+        // Who may use the matched route; an unmatched path needs a token too (SPEC §9: its 404
+        // comes after authentication).
+        var access = Route.Access.authenticated
         switch routed {
         case .matched(let m):
-            routeForAccess = m.route
+            access = m.route.access
             audit.routeLabel = routing.labelByRoute[m.routeIndex]
             audit.routePattern = m.route.pattern
             audit.service = m.route.service
@@ -116,7 +118,7 @@ public final class RequestPipeline: Sendable {
             case .upstream: break
             }
         case .methodNotAllowed(let route, let index):
-            routeForAccess = route
+            access = route.access
             audit.routeLabel = routing.labelByRoute[index]
             audit.routePattern = route.pattern
             audit.service = route.service
@@ -157,7 +159,6 @@ public final class RequestPipeline: Sendable {
                     headers: [("Retry-After", String(rate.retryAfterSeconds))]))
         }
 
-        let access = routeForAccess?.access ?? .authenticated
         if access != .public {
             guard let identity else {
                 let challenge = presented ? #"Bearer error="invalid_token""# : "Bearer"

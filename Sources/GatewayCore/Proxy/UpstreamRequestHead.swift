@@ -135,38 +135,39 @@ extension UpstreamRequestHead {
         let estimate = raw.bytes.readableBytes + uri.utf8.count + 320
         var out = allocator.buffer(capacity: estimate)
         raw.bytes.withUnsafeReadableBytes { bytes in
-            // First what the fields say (ranges only), then one pass of writing.
+            // First what the fields say (ranges only), then one pass of writing that classifies
+            // each field again (a byte compare or two) rather than keeping a list of them.
             var named: [[UInt8]] = []
-            var forwarded: [RawRequestHead.FieldLine] = []
-            forwarded.reserveCapacity(raw.fields.count)
             var hasLength = false
             var forwardedFor: [Range<Int>] = []
             var forwardedProto: Range<Int>?
             var forwardedHost: Range<Int>?
             var clientHost: Range<Int>?
-            for field in raw.fields where field.name.count == 10 {
-                guard HeaderNames.equals(UnsafeRawBufferPointer(rebasing: bytes[field.name]), "connection") else {
-                    continue
-                }
-                var values: [String] = []
-                addConnectionNamed(String(decoding: bytes[field.value], as: UTF8.self), to: &values)
-                named += values.map { Array($0.utf8) }
-            }
             for field in raw.fields {
                 let name = UnsafeRawBufferPointer(rebasing: bytes[field.name])
                 switch FieldRule.of(name) {
-                case .drop: break
+                case .drop:
+                    if name.count == 10 && HeaderNames.equals(name, "connection") {
+                        var values: [String] = []
+                        addConnectionNamed(String(decoding: bytes[field.value], as: UTF8.self), to: &values)
+                        named += values.map { Array($0.utf8) }
+                    }
                 case .forwardedFor: forwardedFor.append(field.value)
                 case .forwardedProto: forwardedProto = forwardedProto ?? field.value
                 case .forwardedHost: forwardedHost = forwardedHost ?? field.value
                 case .host: clientHost = field.value
-                case .contentLength:
-                    hasLength = true
-                    forwarded.append(field)
+                case .contentLength: hasLength = true
+                case .forward: break
+                }
+            }
+            let connectionNamed = named
+            func forwards(_ name: UnsafeRawBufferPointer) -> Bool {
+                switch FieldRule.of(name) {
+                case .contentLength: true
                 case .forward:
-                    if named.isEmpty || !named.contains(where: { HeaderNames.equalsIgnoringASCIICase(name, $0) }) {
-                        forwarded.append(field)
-                    }
+                    connectionNamed.isEmpty
+                        || !connectionNamed.contains { HeaderNames.equalsIgnoringASCIICase(name, $0) }
+                default: false
                 }
             }
             let trusted = context.peer.isTrusted
@@ -178,10 +179,9 @@ extension UpstreamRequestHead {
                 writer.put(" HTTP/1.1\r\nHost: ")
                 writer.put(plan.upstream.authority)
                 writer.put("\r\n")
-                for field in forwarded {
-                    writer.field(
-                        UnsafeRawBufferPointer(rebasing: bytes[field.name]),
-                        UnsafeRawBufferPointer(rebasing: bytes[field.value]))
+                for field in raw.fields {
+                    let name = UnsafeRawBufferPointer(rebasing: bytes[field.name])
+                    if forwards(name) { writer.field(name, UnsafeRawBufferPointer(rebasing: bytes[field.value])) }
                 }
                 if context.hasBody && !hasLength { writer.put("Transfer-Encoding: chunked\r\n") }
                 writer.put("X-Forwarded-For: ")

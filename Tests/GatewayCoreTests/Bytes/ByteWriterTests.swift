@@ -64,4 +64,16 @@ import Testing
         }
         #expect(buffer.readBytes(length: buffer.readableBytes) == bytes)
     }
+
+    @Test(
+        "an array grows by exactly what was written, after what it held, whatever the estimate",
+        arguments: [0, 5, 11, 200])
+    func arraysGrowByWhatWasWritten(estimate: Int) {
+        var bytes = Array("ab".utf8)
+        bytes.append(estimate: estimate) { writer in
+            writer.put("hello ")
+            writer.putDecimal(12345)
+        }
+        #expect(bytes == Array("abhello 12345".utf8))
+    }
 }
