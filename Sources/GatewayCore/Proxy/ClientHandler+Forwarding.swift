@@ -81,11 +81,11 @@ extension ClientHandler {
         setUpstream(connection, of: exchange)
         connection.handler.resumeReading()
         connection.handler.decoder.expectResponse(to: exchange.clientHead.method)
-        let channel = connection.channel
-        channel.write(exchange.upstreamHead, promise: nil)
-        for part in exchange.pending { channel.write(part, promise: nil) }
+        let upstream = connection.handler
+        upstream.write(exchange.upstreamHead)
+        for part in exchange.pending { upstream.write(part) }
         exchange.pending.removeAll()
-        loop.flushes.flushLater(channel)
+        if let upstreamContext = upstream.context { loop.flushes.flushLater(upstreamContext) }
         let now = NIODeadline.now()
         exchange.upstreamSent = now
         machine.upstreamAttached(now: now)
@@ -207,7 +207,7 @@ extension ClientHandler {
 
     private func sendUpstream(bytes: ByteBuffer, _ exchange: Exchange) {
         if let connection = exchange.connection {
-            connection.channel.write(bytes, promise: nil)
+            connection.handler.write(bytes)
             machine.wroteUpstream()
         } else {
             exchange.pending.append(bytes)

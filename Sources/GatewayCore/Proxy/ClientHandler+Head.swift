@@ -64,7 +64,7 @@ extension ClientHandler {
         if close {
             closeAfterWrites(context)
         } else {
-            loop.flushes.flushLater(context.channel)
+            loop.flushes.flushLater(context)
         }
     }
 

@@ -85,7 +85,7 @@ extension ClientHandler: UpstreamDelegate {
 
     func upstreamReadComplete() {
         guard let context, machine.takeClientFlush() else { return }
-        loop.flushes.flushLater(context.channel)
+        loop.flushes.flushLater(context)
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {

@@ -148,7 +148,7 @@ final class ClientHandler: ChannelDuplexHandler {
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if let connection = exchange?.connection, machine.takeUpstreamFlush() {
-            connection.channel.flush()
+            connection.handler.context?.flush()
         }
         context.fireChannelReadComplete()
     }

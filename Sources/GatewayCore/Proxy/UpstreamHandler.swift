@@ -111,6 +111,12 @@ final class UpstreamHandler: ChannelDuplexHandler {
         context.read()
     }
 
+    /// Writes request bytes from this handler's place in the pipeline: one hop less per write
+    /// than `channel.write`, which passes the tail and this handler first.
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
+    }
+
     /// The client drained its buffer: resume a held read.
     func resumeReading() {
         guard readPending, let context else { return }

@@ -221,7 +221,7 @@ struct UpstreamResponseParser {
             case 8 where HeaderNames.equals(name, "location"):
                 locations += 1
             case 10 where HeaderNames.equals(name, "connection"):
-                try ByteScan.forEachListMember(value) { token in
+                ByteScan.forEachListMember(value) { token in
                     if HeaderNames.equals(token, "close") {
                         close = true
                     } else if HeaderNames.equals(token, "keep-alive") {
