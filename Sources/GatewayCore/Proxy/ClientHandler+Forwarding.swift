@@ -123,6 +123,7 @@ extension ClientHandler {
             return
         case .cutResponse:
             // Part of the response is out: end it abruptly so the client cannot mistake it for whole.
+            writeUnsentHead(exchange)
             setUpstream(nil, of: exchange)
             record(failure, of: exchange)
             finish(exchange, status: exchange.status)

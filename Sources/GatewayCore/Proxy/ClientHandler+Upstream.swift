@@ -39,18 +39,20 @@ extension ClientHandler: UpstreamDelegate {
                 loop.observer.streamOpened()
             }
             let closeConnection = machine.responseHeadSent(untilClose: framing == .untilClose)
-            context.write(
-                wrapOutboundOut(
-                    ClientResponseHead.make(
-                        from: upstreamHead, version: clientVersion == .http1_0 ? .http1_0 : .http1_1,
-                        context: .init(
-                            decoration: ResponseDecoration(
-                                requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
-                                close: closeConnection),
-                            rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
-                            location: .init(match: exchange.plan.match, upstream: exchange.plan.upstream)),
-                        framing: framingField, allocator: context.channel.allocator)),
-                promise: nil)
+            let clientHead = ClientResponseHead.make(
+                from: upstreamHead, version: clientVersion == .http1_0 ? .http1_0 : .http1_1,
+                context: .init(
+                    decoration: ResponseDecoration(
+                        requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
+                        close: closeConnection),
+                    rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
+                    location: .init(match: exchange.plan.match, upstream: exchange.plan.upstream)),
+                framing: framingField, allocator: context.channel.allocator)
+            if framing == .length {
+                exchange.unsentHead = clientHead
+            } else {
+                context.write(wrapOutboundOut(clientHead), promise: nil)
+            }
             machine.wroteToClient()
         case .body(let buffer):
             switch exchange.responseFraming {
@@ -65,10 +67,18 @@ extension ClientHandler: UpstreamDelegate {
                 context.write(wrapOutboundOut(buffer), promise: nil)
                 context.write(wrapOutboundOut(Self.crlf), promise: nil)
             case .length, .untilClose:
-                context.write(wrapOutboundOut(buffer), promise: nil)
+                if var head = exchange.unsentHead, buffer.readableBytes <= Self.bodyJoinedToHead {
+                    exchange.unsentHead = nil
+                    head.writeImmutableBuffer(buffer)
+                    context.write(wrapOutboundOut(head), promise: nil)
+                } else {
+                    writeUnsentHead(exchange)
+                    context.write(wrapOutboundOut(buffer), promise: nil)
+                }
             }
             machine.wroteToClient()
         case .end:
+            writeUnsentHead(exchange)
             completeExchange(exchange)
         }
     }
@@ -83,7 +93,19 @@ extension ClientHandler: UpstreamDelegate {
         return clientVersion == .http1_0 ? .untilClose : .chunked
     }
 
+    /// Body bytes up to this size are copied behind the head they follow: one write (one
+    /// pipeline pass, one iovec) instead of two.
+    static let bodyJoinedToHead = 2048
+
+    /// Writes a head held for its body: before anything else goes to the client.
+    func writeUnsentHead(_ exchange: Exchange) {
+        guard let head = exchange.unsentHead, let context else { return }
+        exchange.unsentHead = nil
+        context.write(wrapOutboundOut(head), promise: nil)
+    }
+
     func upstreamReadComplete() {
+        if let exchange { writeUnsentHead(exchange) }
         guard let context, machine.takeClientFlush() else { return }
         loop.flushes.flushLater(context)
     }

@@ -20,6 +20,10 @@ final class Exchange {
     var connection: UpstreamConnection?
     /// Framed request bytes that arrived before the upstream connection was ready.
     var pending: [ByteBuffer] = []
+    /// The client head of a response with a length, held until its first body bytes (in the same
+    /// read, usually) so a small response leaves in one write; written at the latest when the read
+    /// ends.
+    var unsentHead: ByteBuffer?
     /// How the response body is framed towards the client.
     var responseFraming = ResponseFraming.none
     var upstreamSent: NIODeadline?
