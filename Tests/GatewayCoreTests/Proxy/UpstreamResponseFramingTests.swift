@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import NIOCore
 import Testing
 
 /// How the gateway reads upstream responses (RFC 9112 §6.3): each case is sent as raw bytes by
@@ -11,6 +12,21 @@ import Testing
             response = try await gateway.fetch("GET", "/api/v1/conversations", headers: [CoreProxy.auth])
         }
         return try #require(response)
+    }
+
+    @Test("a head with a length goes out when its read ends, without waiting for the body")
+    func headWithALengthIsNotHeldForItsBody() async throws {
+        // The body comes much later than the client's read timeout: a head held for it fails the test.
+        let plan = UpstreamPlan.stream(
+            headers: [("Content-Length", "5")], chunks: [UpstreamChunk("hello", after: .seconds(60))],
+            untilClose: true)
+        try await TestGateway.withUpstream(handler: { _ in plan }) { gateway, _ in
+            let client = try await RawHTTPClient.connect(port: gateway.port)
+            try await client.send(RawHTTPClient.request("GET", "/api/v1/conversations", headers: [CoreProxy.auth]))
+            let head = try await client.readHead(timeout: .seconds(20))
+            #expect(head.status == 200)
+            #expect(head.framing == .contentLength(5))
+        }
     }
 
     @Test func bareLFLineEndsAreRead() async throws {
