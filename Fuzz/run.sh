@@ -26,7 +26,14 @@ export SWIFT_BACKTRACE=enable=no
 # them (in an order that changes between runs): Swift code then got coverage without
 # AddressSanitizer, or the reverse. The combined flag, given last, gives both.
 flags=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
-swift build "${flags[@]}" 2>&1 | grep -v -e '^\[' -e 'ld.gold: warning' || true
+# The build's own status decides (the filter below only trims its output), so a failed build
+# never runs the binaries of an earlier one. After a source file is deleted, a local Fuzz/.build
+# may need `rm Fuzz/.build/*/debug/description.json` (SwiftPM: "missing inputs").
+mkdir -p artifacts
+built=0
+swift build "${flags[@]}" > artifacts/build.log 2>&1 || built=$?
+grep -v -e '^\[' -e 'ld.gold: warning' artifacts/build.log || true
+if ((built != 0)); then echo "fuzz build failed (artifacts/build.log)" >&2; exit 1; fi
 bin=$(swift build "${flags[@]}" --show-bin-path)
 for target in "${selected[@]}"; do
     [[ -x "$bin/$target" ]] || { echo "build failed: $bin/$target missing" >&2; exit 1; }
