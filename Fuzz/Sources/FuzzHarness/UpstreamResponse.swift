@@ -19,7 +19,7 @@ struct ParsedUpstream {
         let channel = EmbeddedChannel(handler: handler)
         for read in reads {
             // What the parser delivered before an error still counts.
-            try? channel.writeInbound(Fuzz.buffer(read))
+            _ = try? channel.writeInbound(Fuzz.buffer(read))
             if recorder.failed { break }
         }
         if close { _ = try? channel.finish() }
