@@ -148,20 +148,13 @@ enum ClientResponseHead {
         var coversOrigin = false
         head?.fields.forEach { name, value in
             guard HeaderNames.equals(name, "vary"), !head!.isConnectionNamed(name) else { return }
-            var start = 0
-            while start <= value.count {
-                var end = start
-                while end < value.count && value[end] != UInt8(ascii: ",") { end += 1 }
-                let member = UpstreamFieldLines.trimmed(UnsafeRawBufferPointer(rebasing: value[start..<end]))
-                if !member.isEmpty {
-                    if members > 0 { writer.put(", ") }
-                    writer.put(member)
-                    members += 1
-                    if HeaderNames.equals(member, "origin") || (member.count == 1 && member[0] == UInt8(ascii: "*")) {
-                        coversOrigin = true
-                    }
+            ByteScan.forEachListMember(value) { member in
+                if members > 0 { writer.put(", ") }
+                writer.put(member)
+                members += 1
+                if HeaderNames.equals(member, "origin") || (member.count == 1 && member[0] == UInt8(ascii: "*")) {
+                    coversOrigin = true
                 }
-                start = end + 1
             }
         }
         if !coversOrigin { writer.put(members == 0 ? "Origin" : ", Origin") }

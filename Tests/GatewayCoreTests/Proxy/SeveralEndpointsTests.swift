@@ -131,6 +131,35 @@ struct SeveralEndpointsTests {
         try? await live.shutdown()
     }
 
+    @Test("a retry elsewhere is written for that endpoint: its Host and base path, the client's fields as sent")
+    func retryIsWrittenForTheNextEndpoint() async throws {
+        let live = try await TestUpstream.start { request in
+            .json(
+                "{}",
+                headers: [
+                    ("X-Target", request.uri), ("X-Host", request.header("Host") ?? ""),
+                    ("X-Probe", request.header("X-Probe") ?? ""),
+                ])
+        }
+        let gateway = try await Self.gateway(["http://127.0.0.1:1/dead", live.url + "/live"])
+        let client = try await RawHTTPClient.connect(port: gateway.port)
+        for _ in 0..<20 {
+            try await client.send(
+                "GET /api/v1/conversations?q=1 HTTP/1.1\r\nHost: gw\r\nX-Probe: a  b;c\r\n"
+                    + "\(CoreProxy.auth.0): \(CoreProxy.auth.1)\r\n\r\n")
+            let response = try await client.readResponse()
+            #expect(response.status == 200)
+            #expect(response.header("X-Target") == "/live/conversations?q=1")
+            #expect(response.header("X-Host") == "127.0.0.1:\(live.port)")
+            #expect(response.header("X-Probe") == "a  b;c")
+        }
+        await client.close()
+        let metrics = try await gateway.scrapeMetrics()
+        #expect((metrics.value("aegis_upstream_retries_total", ["service": "orchestration"]) ?? 0) >= 1)
+        await gateway.shutdown()
+        try? await live.shutdown()
+    }
+
     @Test("a POST whose body was sent is never retried")
     func postNotRetried() async throws {
         let received = NIOLockedValueBox<[String]>([])
