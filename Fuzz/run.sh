@@ -32,7 +32,7 @@ flags=(--sanitize=fuzzer --sanitize=address -Xswiftc -sanitize=fuzzer,address)
 mkdir -p artifacts
 built=0
 swift build "${flags[@]}" > artifacts/build.log 2>&1 || built=$?
-grep -v -e '^\[' -e 'ld.gold: warning' artifacts/build.log || true
+grep -a -v -e '^\[' -e 'ld.gold: warning' artifacts/build.log || true
 if ((built != 0)); then echo "fuzz build failed (artifacts/build.log)" >&2; exit 1; fi
 bin=$(swift build "${flags[@]}" --show-bin-path)
 for target in "${selected[@]}"; do
