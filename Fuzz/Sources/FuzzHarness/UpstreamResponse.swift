@@ -121,7 +121,7 @@ extension Fuzz {
             let received = input.filter { $0.lowercasedName == name }.map(\.value)
             require(sent.count == received.count, "\(text): \(received.count) received, \(sent.count) sent")
             if text == "location" {
-                let prefix = Array(context.location.publicPrefix.utf8)
+                let prefix = Array(context.location!.publicPrefix.utf8)
                 for (s, r) in zip(sent, received) where s != r {
                     require(
                         s.starts(with: prefix) && r.count >= s.count - prefix.count

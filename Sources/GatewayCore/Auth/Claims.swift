@@ -1,6 +1,9 @@
 /// The identity a valid token carries (SPEC §6), reduced to what the
 /// gateway forwards and caches.
-public struct Claims: Sendable, Equatable {
+///
+/// A class: the token cache hands the same claims to every request carrying the token, and a
+/// request's plan and audit read them; a reference is one count, the strings would be several.
+public final class Claims: Sendable, Equatable {
     /// The `user_id` claim: 1–256 characters, no control characters.
     public let userID: String
     /// The `roles` claim, in token order; empty when absent. Each role is
@@ -16,6 +19,10 @@ public struct Claims: Sendable, Equatable {
         self.userID = userID
         self.roles = roles
         self.expiresAt = expiresAt
+    }
+
+    public static func == (a: Claims, b: Claims) -> Bool {
+        a.userID == b.userID && a.roles == b.roles && a.expiresAt == b.expiresAt
     }
 
     /// The `X-User-Roles` value: roles joined by `,` (empty without roles).

@@ -2,15 +2,32 @@ import NIOConcurrencyHelpers
 
 /// An upstream base URL (`http://host:port/base`): where one service lives.
 public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
-    public let host: String
+    /// The strings live in one shared object: a plan, an exchange and a response head each copy
+    /// the endpoint per request, and a copy then costs one reference count, not one per string.
+    private final class Storage: Sendable {
+        let host: String
+        let basePath: String
+        let authority: String
+        let address: String?
+
+        init(host: String, basePath: String, authority: String, address: String?) {
+            self.host = host
+            self.basePath = basePath
+            self.authority = authority
+            self.address = address
+        }
+    }
+
+    private let storage: Storage
+    public var host: String { storage.host }
     public let port: Int
     /// Prefixes every internal path; never ends with `/` (empty for none).
-    public let basePath: String
+    public var basePath: String { storage.basePath }
 
     /// The value of the `Host` header sent upstream (computed once: every request sends it).
-    public let authority: String
+    public var authority: String { storage.authority }
     /// An address the host name resolved to (SPEC §15); nil: connect to the host itself.
-    private let address: String?
+    private var address: String? { storage.address }
     /// Where connections go.
     public var connectHost: String { address ?? host }
     /// A dense number for the address and port connected to, the same in every configuration the
@@ -30,13 +47,22 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     private init(host: String, port: Int, basePath: String, address: String?) {
-        self.host = host
         self.port = port
-        self.basePath = basePath
-        self.address = address
         let h = host.contains(":") ? "[\(host)]" : host
-        authority = port == 80 ? h : "\(h):\(port)"
+        storage = Storage(
+            host: host, basePath: basePath, authority: port == 80 ? h : "\(h):\(port)", address: address)
         endpointID = EndpointIDs.id(host: address ?? host, port: port)
+    }
+
+    public static func == (a: UpstreamURL, b: UpstreamURL) -> Bool {
+        a.port == b.port && a.host == b.host && a.basePath == b.basePath && a.address == b.address
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(host)
+        hasher.combine(port)
+        hasher.combine(basePath)
+        hasher.combine(address)
     }
 
     /// This endpoint at one of the addresses its host resolved to; `Host` stays the name.

@@ -46,7 +46,8 @@ extension ClientHandler: UpstreamDelegate {
                         requestID: exchange.requestID, origin: exchange.origin, cors: shared.cors,
                         close: closeConnection),
                     rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
-                    location: .init(match: exchange.plan.match, upstream: exchange.plan.upstream)),
+                    location: upstreamHead.locationLines > 0
+                        ? .init(match: exchange.plan.match, upstream: exchange.plan.upstream) : nil),
                 framing: framingField, allocator: context.channel.allocator)
             if framing == .length {
                 exchange.unsentHead = clientHead

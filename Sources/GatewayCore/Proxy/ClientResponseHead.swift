@@ -10,7 +10,9 @@ enum ClientResponseHead {
     struct Context {
         var decoration: ResponseDecoration
         var rateLimit: (headers: RateLimitHeaders, decision: RateLimitDecision)?
-        var location: LocationRewrite
+        /// nil when the upstream's head has no Location (most do not): four strings fewer to
+        /// copy per response.
+        var location: LocationRewrite?
     }
 
     /// What rewriting an upstream `Location` needs (SPEC §10): the matched route's prefixes and
@@ -40,7 +42,7 @@ enum ClientResponseHead {
     /// rewritten), then the gateway's own fields and `framing`. Written in one pass, the
     /// gateway's fields too: no list of `String`s per response.
     static func make(
-        from head: UpstreamResponseHead, version: HTTPVersion, context: Context, framing: FramingField?,
+        from head: UpstreamResponseHead, version: HTTPVersion, context: borrowing Context, framing: FramingField?,
         allocator: ByteBufferAllocator
     ) -> ByteBuffer {
         // With a list of origins the gateway's `Vary: Origin` is merged into the upstream's Vary
@@ -52,7 +54,7 @@ enum ClientResponseHead {
         // estimate only: `write` runs again when it was short.
         let estimate =
             HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
-            + head.locationLines * context.location.publicPrefix.utf8.count + 640
+            + head.locationLines * (context.location?.publicPrefix.utf8.count ?? 0) + 640
         var buffer = allocator.buffer(capacity: estimate)
         buffer.write(estimate: estimate) { writer in
             HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
@@ -105,15 +107,16 @@ enum ClientResponseHead {
 
     /// Writes `Location`, its prefix rewritten when it points under the route's internal prefix.
     static func writeLocation(
-        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, context: Context, into writer: inout ByteWriter
+        name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer, context: borrowing Context,
+        into writer: inout ByteWriter
     ) {
-        guard let kept = locationTail(value, context: context) else {
+        guard let location = context.location, let kept = locationTail(value, context: context) else {
             writer.field(name, value)
             return
         }
         writer.put(name)
         writer.put(": ")
-        writer.put(context.location.publicPrefix)
+        writer.put(location.publicPrefix)
         writer.put(UnsafeRawBufferPointer(rebasing: value[kept...]))
         writer.put("\r\n")
     }
@@ -121,7 +124,8 @@ enum ClientResponseHead {
     /// Where the part of `value` to keep begins, when `value` is
     /// `http://upstream/base/internal-prefix/rest` or its path alone (`/public-prefix` then
     /// replaces what comes before); nil when the value is not the upstream's.
-    static func locationTail(_ value: UnsafeRawBufferPointer, context: Context) -> Int? {
+    static func locationTail(_ value: UnsafeRawBufferPointer, context: borrowing Context) -> Int? {
+        guard let location = context.location else { return nil }
         var at = 0
         func skip(_ text: String) -> Bool {
             let n = text.utf8.count
@@ -131,11 +135,11 @@ enum ClientResponseHead {
             return true
         }
         if skip("http://") {
-            guard skip(context.location.upstreamAuthority) else { return nil }
+            guard skip(location.upstreamAuthority) else { return nil }
         } else if value.isEmpty || value[0] != UInt8(ascii: "/") || (value.count > 1 && value[1] == UInt8(ascii: "/")) {
             return nil
         }
-        guard skip(context.location.upstreamBasePath), skip(context.location.internalPrefix) else { return nil }
+        guard skip(location.upstreamBasePath), skip(location.internalPrefix) else { return nil }
         guard at == value.count || value[at] == UInt8(ascii: "/") || value[at] == UInt8(ascii: "?") else { return nil }
         return at
     }

@@ -2,7 +2,10 @@
 ///
 /// Patterns: `P*` and `P/*` both mean P and everything below it on a segment boundary (the
 /// remainder is appended to the internal prefix); `{x}` is exactly one segment; anything else is exact.
-public struct Route: Sendable {
+///
+/// A class: every match and every plan carries its route, and a reference is one count where a
+/// copy of the strings would be several.
+public final class Route: Sendable {
     /// Who may call the route; checked on the row the matcher chose (SPEC §6, §8).
     public enum Access: Sendable, Equatable {
         case authenticated
@@ -27,14 +30,16 @@ public struct Route: Sendable {
 
     /// `Route("POST /api/v1/agents/{id}/execute", .orchestration, "/execute")`: an optional
     /// method list before the path, as in SPEC §9.
-    public init(_ spec: String, _ service: ServiceName, _ internalPath: String, access: Access = .authenticated) {
+    public convenience init(
+        _ spec: String, _ service: ServiceName, _ internalPath: String, access: Access = .authenticated
+    ) {
         let (methods, pattern) = Self.split(spec)
         self.init(
             pattern: pattern, methods: methods, target: .upstream(service, internalPath: internalPath), access: access)
     }
 
     /// A route the gateway answers itself.
-    public init(_ spec: String, answeredBy target: Target) {
+    public convenience init(_ spec: String, answeredBy target: Target) {
         let (methods, pattern) = Self.split(spec)
         self.init(pattern: pattern, methods: methods, target: target, access: .public)
     }
