@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """HTTP/2 abusers for scripts/bench-h2-abuse.sh: each kind reconnects in a loop and sends its
 abuse (rapid reset, CONTINUATION flood, PING flood, SETTINGS flood) until killed; prints how
-many connections ended with a GOAWAY.
+many connections ended with a GOAWAY and how many were closed before a byte came back (the
+gateway refuses a banned address at accept). SOURCE is the local address to connect from
+(default 127.0.0.1): abusers are other clients than the one measured.
 
-    h2-abuser.py PORT KIND [SECONDS]
+    h2-abuser.py PORT KIND [SECONDS] [SOURCE]
 """
 import socket
 import struct
@@ -41,13 +43,14 @@ def payload(kind):
 def main():
     port, kind = int(sys.argv[1]), sys.argv[2]
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 1e9
+    source = sys.argv[4] if len(sys.argv) > 4 else "127.0.0.1"
     data = payload(kind)
     end = time.time() + seconds
-    connections = goaways = 0
+    connections = goaways = refused = 0
     while time.time() < end:
         received = b""
         try:
-            sock = socket.create_connection(("127.0.0.1", port))
+            sock = socket.create_connection(("127.0.0.1", port), source_address=(source, 0))
         except OSError:
             continue
         try:
@@ -65,6 +68,8 @@ def main():
             pass  # closed by the gateway while we were still sending: what we want
         sock.close()
         connections += 1
+        if not received:
+            refused += 1
         index = 0
         while index + 9 <= len(received):
             length = int.from_bytes(received[index:index + 3], "big")
@@ -72,7 +77,7 @@ def main():
                 goaways += 1
                 break
             index += 9 + length
-    print(f"{kind}: {connections} connections, {goaways} ended with GOAWAY")
+    print(f"{kind}: {connections} connections, {goaways} ended with GOAWAY, {refused} closed before a byte")
 
 
 if __name__ == "__main__":

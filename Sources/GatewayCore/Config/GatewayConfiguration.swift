@@ -57,6 +57,9 @@ public struct GatewayConfiguration: Sendable {
     public var tls: TLSCredentials? = nil
     /// HTTP2_MAX_CONCURRENT_STREAMS: streams one HTTP/2 connection may have open at once.
     public var http2MaxConcurrentStreams: Int = 100
+    /// HTTP2_ABUSE_BAN_SECONDS: after a connection is cut for abuse (GOAWAY ENHANCE_YOUR_CALM),
+    /// its address's new connections are refused this long, doubled for each repeat; 0: never.
+    public var http2AbuseBanSeconds: Int64 = 10
     public var trustedProxies: [CIDR] = []
     public var corsAllowedOrigins: CORSOrigins = .any
     public var clientHeaderTimeoutSeconds: Int64 = 10
@@ -145,6 +148,8 @@ public struct GatewayConfiguration: Sendable {
         }
         http2MaxConcurrentStreams = Int(
             try reader.integer("HTTP2_MAX_CONCURRENT_STREAMS", default: Int64(http2MaxConcurrentStreams)))
+        http2AbuseBanSeconds = try reader.integer(
+            "HTTP2_ABUSE_BAN_SECONDS", default: http2AbuseBanSeconds, allowZero: true)
         clientHeaderTimeoutSeconds = try reader.integer(
             "CLIENT_HEADER_TIMEOUT_SECONDS", default: clientHeaderTimeoutSeconds)
         clientIdleTimeoutSeconds = try reader.integer("CLIENT_IDLE_TIMEOUT_SECONDS", default: clientIdleTimeoutSeconds)

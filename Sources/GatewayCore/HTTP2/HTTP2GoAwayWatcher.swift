@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// Sits under NIO's HTTP/2 handler and watches the frames it writes: once a GOAWAY with an error
@@ -5,16 +6,42 @@ import NIOCore
 /// violation), the connection is closed. NIO sends that GOAWAY but leaves the socket open; its
 /// errors alone do not tell a connection error from a stream error, the frame does. A graceful
 /// GOAWAY (NO_ERROR, at shutdown) is left to the connection manager.
+///
+/// ENHANCE_YOUR_CALM is the code of abuse (NIO's flood and reset limits, and the gateway's own
+/// progress rule): the peer's address is then banned for a while (`AbuseBans`). A protocol error
+/// may be a client's bug and only ends its connection.
 final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
 
+    static let enhanceYourCalm: UInt32 = 0x0b
+
     private var frames = HTTP2FrameBoundaries()
+    private let bans: AbuseBans?
+    private let peer: IPAddress?
+    private let logger: Logger?
+
+    init(bans: AbuseBans? = nil, peer: IPAddress? = nil, logger: Logger? = nil) {
+        self.bans = bans
+        self.peer = peer
+        self.logger = logger
+    }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .byteBuffer(let bytes) = unwrapOutboundIn(data), frames.feed(bytes) else {
+        guard case .byteBuffer(let bytes) = unwrapOutboundIn(data), let code = frames.feed(bytes) else {
             context.write(data, promise: promise)
             return
+        }
+        if code == Self.enhanceYourCalm, let bans, let peer {
+            let now = Int64(NIODeadline.now().uptimeNanoseconds)
+            if let ban = bans.ban(peer, now: now) {
+                logger?.warning(
+                    "client address banned after HTTP/2 abuse",
+                    metadata: [
+                        "client": "\(peer.unmappedIPv4)", "seconds": "\((ban.until - now) / 1_000_000_000)",
+                        "offences": "\(ban.offences)",
+                    ])
+            }
         }
         context.write(data, promise: promise)
         context.flush()
@@ -31,12 +58,13 @@ struct HTTP2FrameBoundaries {
     /// Set when a GOAWAY's header was seen; its error code is the payload's bytes 4..<8.
     private var goAwayPayload: [UInt8]?
 
-    /// Returns true once a GOAWAY with an error code other than NO_ERROR has been fed whole.
-    /// Payloads other than GOAWAY's are skipped in one step, not byte by byte.
-    mutating func feed(_ bytes: ByteBuffer) -> Bool {
+    /// The error code of the first GOAWAY with one other than NO_ERROR whose code this feed
+    /// completed; nil when none. Payloads other than GOAWAY's are skipped in one step, not byte
+    /// by byte.
+    mutating func feed(_ bytes: ByteBuffer) -> UInt32? {
         let view = bytes.readableBytesView
         var index = view.startIndex
-        var found = false
+        var found: UInt32? = nil
         while index < view.endIndex {
             if skipping > 0 {
                 if goAwayPayload == nil {
@@ -49,7 +77,8 @@ struct HTTP2FrameBoundaries {
                 skipping -= 1
                 index += 1
                 if goAwayPayload!.count == 8 {
-                    found = found || goAwayPayload![4..<8] != [0, 0, 0, 0]
+                    let code = goAwayPayload![4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+                    if found == nil && code != 0 { found = code }
                     goAwayPayload = nil
                 }
                 continue

@@ -5,6 +5,9 @@ import Synchronization
 ///
 /// It withholds `read` on the server channel: new connections wait in the kernel's backlog
 /// instead of being accepted and dropped.
+///
+/// It also closes connections from addresses banned for abuse (`AbuseBans`) as they are accepted:
+/// before their options, pipeline or a handshake cost anything.
 final class AcceptGate: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
@@ -12,15 +15,23 @@ final class AcceptGate: ChannelDuplexHandler {
 
     private let limit: Int
     private let open: OpenConnections
+    private let bans: AbuseBans?
     private var readPending = false
 
-    init(limit: Int, open: OpenConnections) {
+    init(limit: Int, open: OpenConnections, bans: AbuseBans? = nil) {
         self.limit = limit
         self.open = open
+        self.bans = bans
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let child = unwrapInboundIn(data)
+        if let bans, bans.isEnabled, let peer = child.remoteAddress.flatMap(IPAddress.init),
+            bans.isBanned(peer, now: Int64(NIODeadline.now().uptimeNanoseconds))
+        {
+            child.close(promise: nil)
+            return
+        }
         open.increment()
         let serverLoop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: serverLoop)

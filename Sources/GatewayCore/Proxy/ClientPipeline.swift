@@ -69,7 +69,9 @@ enum ClientPipeline {
                 maxIdleTime: .seconds(configuration.clientIdleTimeoutSeconds), maxAge: nil,
                 maxGraceTime: .seconds(configuration.shutdownGraceSeconds), keepalive: nil))
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(HTTP2GoAwayWatcher())
+        try sync.addHandler(
+            HTTP2GoAwayWatcher(
+                bans: shared.abuseBans, peer: channel.remoteAddress.flatMap(IPAddress.init), logger: shared.logger))
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate

@@ -75,7 +75,7 @@ public final class GatewayServer: Sendable {
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        AcceptGate(limit: configuration.maxConnections, open: open))
+                        AcceptGate(limit: configuration.maxConnections, open: open, bans: shared.abuseBans))
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)

@@ -15,11 +15,14 @@ final class GatewayShared: Sendable {
     let tls: TLSContextBox?
     /// Diagnostics (stderr), never the access log.
     let logger: Logger
+    /// Addresses refused at accept after abusing HTTP/2 (SPEC §17).
+    let abuseBans: AbuseBans
 
     init(configuration: GatewayConfiguration, readiness: Readiness, logger: Logger, tls: TLSContextBox?) {
         self.tls = tls
         self.logger = logger
         self.configuration = configuration
+        abuseBans = AbuseBans(base: .seconds(configuration.http2AbuseBanSeconds))
         pipeline = RequestPipeline(
             configuration: configuration, routing: configuration.file?.makeRoutingTable(), readiness: readiness)
         cors = CORSPolicy(origins: configuration.corsAllowedOrigins)

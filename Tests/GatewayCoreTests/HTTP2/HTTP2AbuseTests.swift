@@ -124,6 +124,58 @@ import Testing
         }
     }
 
+    static let pingFlood: [UInt8] = {
+        var bytes = H2Frames.start()
+        for _ in 0..<2_000 { bytes += H2Frames.frame(.ping, payload: Array(repeating: 0, count: 8)) }
+        return bytes
+    }()
+
+    /// Floods from `address`; returns the GOAWAY's error code.
+    static func cutForAbuse(_ gateway: TestGateway, from address: String) async throws -> Int? {
+        let client = try await RawHTTPClient.connect(port: gateway.port, from: address)
+        try? await client.send(pingFlood)
+        let frames = H2Frames.parse(try await client.readUntilClose(timeout: .seconds(15)))
+        await client.close()
+        let goAway = frames.first { $0.kind == H2Frames.Kind.goAway.rawValue && $0.payload.count >= 8 }
+        return goAway.map {
+            Int($0.payload[4]) << 24 | Int($0.payload[5]) << 16 | Int($0.payload[6]) << 8 | Int($0.payload[7])
+        }
+    }
+
+    /// What a new connection from `address` gets for its preface: the server's first bytes
+    /// (SETTINGS) when served, nothing when closed at accept (a reset counts as closed).
+    static func answerToNextConnection(_ gateway: TestGateway, from address: String) async throws -> [UInt8] {
+        let client = try await RawHTTPClient.connect(port: gateway.port, from: address)
+        try? await client.send(H2Frames.start())
+        let answer = (try? await client.nextBytes(timeout: .seconds(10)))??.bytes ?? []
+        await client.close()
+        return answer
+    }
+
+    /// An address whose connection was cut for abuse (ENHANCE_YOUR_CALM) has its next
+    /// connections closed at accept, before a byte is read; other addresses are served.
+    @Test func anAbusersAddressIsRefusedForAWhile() async throws {
+        try await TestGateway.withUpstream { gateway, _ in
+            #expect(try await Self.cutForAbuse(gateway, from: "127.0.0.2") == 0x0b)
+            #expect(try await Self.answerToNextConnection(gateway, from: "127.0.0.2").isEmpty)
+            // Others: a raw HTTP/2 connection gets the server's SETTINGS, clients are served.
+            #expect(!(try await Self.answerToNextConnection(gateway, from: "127.0.0.3").isEmpty))
+            let good = try await H2TestClient.connect(port: gateway.port)
+            #expect(try await good.request("GET", "/health", scheme: "http").status == 200)
+            await good.close()
+            #expect(try await gateway.fetch("GET", "/health").status == 200)
+        }
+    }
+
+    @Test func banningCanBeTurnedOff() async throws {
+        try await TestGateway.withUpstream(configure: { $0.http2AbuseBanSeconds = 0 }) { gateway, _ in
+            let code = try await Self.cutForAbuse(gateway, from: "127.0.0.4")
+            #expect(code == 0x0b)
+            let answer = try await Self.answerToNextConnection(gateway, from: "127.0.0.4")
+            #expect(!answer.isEmpty, "served again at once")
+        }
+    }
+
     /// HTTP2_MAX_CONCURRENT_STREAMS holds: up to the limit at once are served; a client that
     /// opens more (after acknowledging the limit) loses the connection (GOAWAY PROTOCOL_ERROR:
     /// swift-nio-http2 treats the violation as a connection error, RFC 9113 §5.1.2 allows a

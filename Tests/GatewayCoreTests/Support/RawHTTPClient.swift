@@ -33,14 +33,19 @@ actor RawHTTPClient {
     }
 
     /// `tls`: speak TLS with that context (the server's name is not checked, its chain is).
+    /// `from`: the local address to connect from (another client: any of 127.0.0.0/8).
     static func connect(
         host: String = "127.0.0.1",
         port: Int,
+        from local: String? = nil,
         tls: NIOSSLContext? = nil,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> RawHTTPClient {
         let inbox = AwaitableState(ClientInbox())
-        let channel = try await ClientBootstrap(group: group)
+        var bootstrap = ClientBootstrap(group: group)
+        if let local { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: local, port: 0)) }
+        let channel =
+            try await bootstrap
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {

@@ -177,5 +177,11 @@ import Testing
         #expect(throws: ConfigurationError.self) {
             _ = try GatewayConfiguration(environment: ["HTTP2_MAX_CONCURRENT_STREAMS": "0"])
         }
+        #expect(try GatewayConfiguration(environment: [:]).http2AbuseBanSeconds == 10)
+        #expect(try GatewayConfiguration(environment: ["HTTP2_ABUSE_BAN_SECONDS": "0"]).http2AbuseBanSeconds == 0)
+        let refused = #expect(throws: ConfigurationError.self) {
+            _ = try GatewayConfiguration(environment: ["HTTP2_ABUSE_BAN_SECONDS": "-1"])
+        }
+        #expect(refused.map { "\($0)" }?.contains("HTTP2_ABUSE_BAN_SECONDS") == true)
     }
 }
