@@ -72,7 +72,12 @@ struct GatewayRunner {
 }
 
 /// The gateway as a swift-service-lifecycle service: serve until a shutdown signal, then drain.
-struct GatewayService: ServiceLifecycle.Service {
+///
+/// Its description is short: the service group logs its services at debug level, and a
+/// reflected one would print the configuration field by field.
+struct GatewayService: ServiceLifecycle.Service, CustomStringConvertible {
+    var description: String { "GatewayService(\(configuration))" }
+
     let configuration: GatewayConfiguration
     let group: MultiThreadedEventLoopGroup
     let observability: Observability
