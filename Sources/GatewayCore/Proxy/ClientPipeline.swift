@@ -72,6 +72,8 @@ enum ClientPipeline {
         try sync.addHandler(
             HTTP2GoAwayWatcher(
                 bans: shared.abuseBans, peer: channel.remoteAddress.flatMap(IPAddress.init), logger: shared.logger))
+        // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
+        try sync.addHandler(HTTP2FlushCoalescer())
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: manager.http2StreamDelegate
