@@ -20,11 +20,14 @@ final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
     private let bans: AbuseBans?
     private let peer: IPAddress?
     private let logger: Logger?
+    /// Told of each ban (the loop's metrics count them).
+    private let banned: (() -> Void)?
 
-    init(bans: AbuseBans? = nil, peer: IPAddress? = nil, logger: Logger? = nil) {
+    init(bans: AbuseBans? = nil, peer: IPAddress? = nil, logger: Logger? = nil, banned: (() -> Void)? = nil) {
         self.bans = bans
         self.peer = peer
         self.logger = logger
+        self.banned = banned
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -35,6 +38,7 @@ final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
         if code == Self.enhanceYourCalm, let bans, let peer {
             let now = Int64(NIODeadline.now().uptimeNanoseconds)
             if let ban = bans.ban(peer, now: now) {
+                banned?()
                 logger?.warning(
                     "client address banned after HTTP/2 abuse",
                     metadata: [

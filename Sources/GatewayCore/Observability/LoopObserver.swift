@@ -25,6 +25,7 @@ final class LoopObserver {
     private var rateLimited = 0
     private var ejections: [ServiceName: Int] = [:]
     private var retries: [ServiceName: Int] = [:]
+    private var abuseBans = 0
     private(set) var inFlight = 0
     private(set) var openStreams = 0
 
@@ -47,6 +48,7 @@ final class LoopObserver {
 
     func upstreamEjected(_ service: ServiceName) { ejections[service, default: 0] += 1 }
     func upstreamRetried(_ service: ServiceName) { retries[service, default: 0] += 1 }
+    func clientAddressBanned() { abuseBans += 1 }
 
     func finished(_ request: CompletedRequest) {
         accessLog?.append(request)
@@ -93,6 +95,10 @@ final class LoopObserver {
             sink.increment("aegis_upstream_retries_total", [("service", service.rawValue)], by: count)
         }
         retries.removeAll(keepingCapacity: true)
+        if abuseBans > 0 {
+            sink.increment("aegis_http2_abuse_bans_total", [], by: abuseBans)
+            abuseBans = 0
+        }
         if rateLimited > 0 {
             sink.increment("aegis_rate_limited_total", [], by: rateLimited)
             rateLimited = 0

@@ -71,7 +71,8 @@ enum ClientPipeline {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(
             HTTP2GoAwayWatcher(
-                bans: shared.abuseBans, peer: channel.remoteAddress.flatMap(IPAddress.init), logger: shared.logger))
+                bans: shared.abuseBans, peer: channel.remoteAddress.flatMap(IPAddress.init), logger: shared.logger,
+                banned: { loop.observer.clientAddressBanned() }))
         // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
         try sync.addHandler(HTTP2FlushCoalescer())
         _ = try sync.configureHTTP2Pipeline(

@@ -155,7 +155,9 @@ import Testing
     /// An address whose connection was cut for abuse (ENHANCE_YOUR_CALM) has its next
     /// connections closed at accept, before a byte is read; other addresses are served.
     @Test func anAbusersAddressIsRefusedForAWhile() async throws {
-        try await TestGateway.withUpstream { gateway, _ in
+        // No upstream: the gateway answers /health itself.
+        let gateway = try await TestGateway.start(upstream: nil, withMetrics: true)
+        do {
             #expect(try await Self.cutForAbuse(gateway, from: "127.0.0.2") == 0x0b)
             #expect(try await Self.answerToNextConnection(gateway, from: "127.0.0.2").isEmpty)
             // Others: a raw HTTP/2 connection gets the server's SETTINGS, clients are served.
@@ -164,7 +166,13 @@ import Testing
             #expect(try await good.request("GET", "/health", scheme: "http").status == 200)
             await good.close()
             #expect(try await gateway.fetch("GET", "/health").status == 200)
+            let metrics = try await gateway.scrapeMetrics()
+            #expect(metrics.value("aegis_http2_abuse_bans_total", [:]) == 1)
+        } catch {
+            await gateway.shutdown()
+            throw error
         }
+        await gateway.shutdown()
     }
 
     @Test func banningCanBeTurnedOff() async throws {
