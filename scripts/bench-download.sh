@@ -18,14 +18,13 @@ pids+=($!)
 await_url https://127.0.0.1:18444/health
 runs=${RUNS:-15}
 gateway=${pids[-1]}
-ticks() { awk '{ print $14 + $15 }' "/proc/$gateway/stat"; }
 declare -A times cpu
 for _ in $(seq 1 "$runs"); do
     for version in --http1.1 --http2; do
-        before=$(ticks)
+        before=$(cpu_ticks "$gateway")
         result=$(taskset -c 1 curl -sk "$version" -o /dev/null -w '%{http_code} %{size_download} %{time_total}' \
             -H "Authorization: Bearer $jwt" https://127.0.0.1:18444/api/v1/approvals/big.bin || true)
-        cpu[$version]=$(( ${cpu[$version]:-0} + $(ticks) - before ))
+        cpu[$version]=$(( ${cpu[$version]:-0} + $(cpu_ticks "$gateway") - before ))
         if [[ $result != "200 $((64 << 20)) "* ]]; then
             echo "$version: failed download: ${result:-no answer}" >&2
             exit 1

@@ -18,14 +18,12 @@ env API_GATEWAY_PORT=18445 API_GATEWAY_HOST=127.0.0.1 JWT_SECRET="$secret" METRI
 gateway=$!
 pids+=($gateway)
 await_url http://127.0.0.1:18445/health
-# CPU ticks (user + system) the gateway has used.
-ticks() { awk '{ print $14 + $15 }' "/proc/$gateway/stat"; }
 measure() {
     local before after
-    before=$(ticks)
+    before=$(cpu_ticks "$gateway")
     taskset -c 1 wrk -t1 -c16 -d10s --latency -H "Authorization: Bearer $jwt" \
         http://127.0.0.1:18445/api/v1/conversations | awk '/ 99%/ {print $2} /Requests\/sec/ {print $2}' | paste -sd' '
-    after=$(ticks)
+    after=$(cpu_ticks "$gateway")
     echo "gateway CPU $(( (after - before) * 100 / $(getconf CLK_TCK) / 10 ))%"
 }
 echo "quiet:      p99, req/s = $(measure | paste -sd' ')"

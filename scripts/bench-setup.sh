@@ -33,3 +33,6 @@ await_url() {
     echo "no answer from $1" >&2
     return 1
 }
+
+# cpu_ticks PID: the CPU clock ticks (user + system, getconf CLK_TCK a second) PID has used.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }

@@ -1,7 +1,7 @@
 import NIOConcurrencyHelpers
 
 /// An upstream base URL (`http://host:port/base`): where one service lives.
-public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
+public struct UpstreamURL: Sendable, CustomStringConvertible {
     /// The strings live in one shared object: a plan, an exchange and a response head each copy
     /// the endpoint per request, and a copy then costs one reference count, not one per string.
     private final class Storage: Sendable {
@@ -52,17 +52,6 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
         storage = Storage(
             host: host, basePath: basePath, authority: port == 80 ? h : "\(h):\(port)", address: address)
         endpointID = EndpointIDs.id(host: address ?? host, port: port)
-    }
-
-    public static func == (a: UpstreamURL, b: UpstreamURL) -> Bool {
-        a.port == b.port && a.host == b.host && a.basePath == b.basePath && a.address == b.address
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(host)
-        hasher.combine(port)
-        hasher.combine(basePath)
-        hasher.combine(address)
     }
 
     /// This endpoint at one of the addresses its host resolved to; `Host` stays the name.

@@ -1,4 +1,3 @@
-import Logging
 import NIOCore
 
 /// Sits under NIO's HTTP/2 handler and watches the frames it writes: once a GOAWAY with an error
@@ -8,8 +7,8 @@ import NIOCore
 /// GOAWAY (NO_ERROR, at shutdown) is left to the connection manager.
 ///
 /// ENHANCE_YOUR_CALM is the code of abuse (NIO's flood and reset limits, and the gateway's own
-/// progress rule): the peer's address is then banned for a while (`AbuseBans`). A protocol error
-/// may be a client's bug and only ends its connection.
+/// progress rule): `abused` is then called (the connection's owner bans the address, see
+/// `AbuseBans`). A protocol error may be a client's bug and only ends its connection.
 final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -17,17 +16,10 @@ final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
     static let enhanceYourCalm: UInt32 = 0x0b
 
     private var frames = HTTP2FrameBoundaries()
-    private let bans: AbuseBans?
-    private let peer: IPAddress?
-    private let logger: Logger?
-    /// Told of each ban (the loop's metrics count them).
-    private let banned: (() -> Void)?
+    private let abused: (() -> Void)?
 
-    init(bans: AbuseBans? = nil, peer: IPAddress? = nil, logger: Logger? = nil, banned: (() -> Void)? = nil) {
-        self.bans = bans
-        self.peer = peer
-        self.logger = logger
-        self.banned = banned
+    init(abused: (() -> Void)? = nil) {
+        self.abused = abused
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -35,18 +27,7 @@ final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
             context.write(data, promise: promise)
             return
         }
-        if code == Self.enhanceYourCalm, let bans, let peer {
-            let now = Int64(NIODeadline.now().uptimeNanoseconds)
-            if let ban = bans.ban(peer, now: now) {
-                banned?()
-                logger?.warning(
-                    "client address banned after HTTP/2 abuse",
-                    metadata: [
-                        "client": "\(peer.unmappedIPv4)", "seconds": "\((ban.until - now) / 1_000_000_000)",
-                        "offences": "\(ban.offences)",
-                    ])
-            }
-        }
+        if code == Self.enhanceYourCalm { abused?() }
         context.write(data, promise: promise)
         context.flush()
         context.close(promise: nil)

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOHTTP2
@@ -69,10 +70,11 @@ enum ClientPipeline {
                 maxIdleTime: .seconds(configuration.clientIdleTimeoutSeconds), maxAge: nil,
                 maxGraceTime: .seconds(configuration.shutdownGraceSeconds), keepalive: nil))
         let sync = channel.pipeline.syncOperations
+        let peer = channel.remoteAddress.flatMap(IPAddress.init)
         try sync.addHandler(
-            HTTP2GoAwayWatcher(
-                bans: shared.abuseBans, peer: channel.remoteAddress.flatMap(IPAddress.init), logger: shared.logger,
-                banned: { loop.observer.clientAddressBanned() }))
+            HTTP2GoAwayWatcher(abused: {
+                if let peer { banAfterAbuse(peer, shared: shared, loop: loop) }
+            }))
         // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
         try sync.addHandler(HTTP2FlushCoalescer())
         _ = try sync.configureHTTP2Pipeline(
@@ -91,6 +93,22 @@ enum ClientPipeline {
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))
         }
+    }
+}
+
+extension ClientPipeline {
+    /// A connection from `peer` was cut for abuse: its address is refused for a while (SPEC §17),
+    /// logged once and counted.
+    static func banAfterAbuse(_ peer: IPAddress, shared: GatewayShared, loop: LoopContext) {
+        let now = Int64(NIODeadline.now().uptimeNanoseconds)
+        guard let ban = shared.abuseBans.ban(peer, now: now) else { return }
+        loop.observer.clientAddressBanned()
+        shared.logger.warning(
+            "client address banned after HTTP/2 abuse",
+            metadata: [
+                "client": "\(peer.unmappedIPv4)", "seconds": "\((ban.until - now) / 1_000_000_000)",
+                "offences": "\(ban.offences)",
+            ])
     }
 }
 
