@@ -37,7 +37,7 @@ extension Fuzz {
                     guard case .head(let clientHead) = part, case .raw(let raw) = clientHead.fields else { continue }
                     // The facts read from the bytes are the facts the field list gives.
                     let head = HTTPRequestHead(raw)
-                    require(clientHead.facts == RequestHeadFacts(head.headers), "facts from bytes differ")
+                    require(clientHead.facts.isSame(as: RequestHeadFacts(head.headers)), "facts from bytes differ")
                     require(clientHead.uri == head.uri, "target from bytes differs")
                     decide(head, raw: raw, facts: clientHead.facts, peer: peer, tokens: tokens)
                 }
@@ -47,7 +47,7 @@ extension Fuzz {
     }
 
     static func decide(
-        _ head: HTTPRequestHead, raw: RawRequestHead?, facts: RequestHeadFacts, peer: IPAddress,
+        _ head: HTTPRequestHead, raw: RawRequestHead?, facts: borrowing RequestHeadFacts, peer: IPAddress,
         tokens: VerifiedTokenCache
     ) {
         let decision = pipeline.decide(
@@ -72,7 +72,7 @@ extension Fuzz {
         case .forward(let plan):
             let context = UpstreamRequestHead.Context(
                 requestID: "fuzz-request-id", peer: Peer(peer, trusted: pipeline.clients.trusted),
-                identity: plan.identity, hasBody: facts.hasBody)
+                hasBody: facts.hasBody)
             let fields = UpstreamRequestHead.make(from: head.headers, plan: plan, context: context)
             var out = Fuzz.bytes(
                 HeadSerializer.request(
@@ -118,7 +118,7 @@ extension Fuzz {
     static func checkAccessLog(_ head: HTTPRequestHead, audit: RequestAudit) {
         let request = CompletedRequest(
             method: head.method.rawValue, path: head.uri.prefix { $0 != "?" }, audit: audit, status: 400,
-            requestID: head.headers.first(name: "x-request-id") ?? "-", duration: 0.001, upstreamTime: nil)
+            requestID: RequestID(head.headers.first(name: "x-request-id") ?? "-"), duration: 0.001, upstreamTime: nil)
         var line = AccessLogLine()
         var json: [UInt8] = []
         line.appendJSON(request, to: &json)

@@ -69,18 +69,20 @@ struct ParsedUpstream {
 }
 
 extension Fuzz {
-    static let responseContext = ClientResponseHead.Context(
-        decoration: ResponseDecoration(
-            requestID: "fuzz-request-id", origin: "https://app.example", cors: CORSPolicy(origins: .any), close: false),
-        rateLimit: (
-            RateLimitHeaders(burst: 10, perMinute: 100),
-            RateLimitDecision(allowed: true, limit: 10, remaining: 9, retryAfterSeconds: 1, resetSeconds: 1)
-        ),
-        location: .init(
-            match: RouteMatch(
-                route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
-                publicPrefix: "/api/v1/conversations", internalPrefix: "/conversations"),
-            upstream: UpstreamURL(host: "up.internal", port: 8001, basePath: "/v2")))
+    static func responseContext(cors: CORSPolicy) -> ClientResponseHead.Context {
+        ClientResponseHead.Context(
+            decoration: ResponseDecoration(
+                requestID: "fuzz-request-id", origin: "https://app.example", cors: cors, close: false),
+            rateLimit: (
+                RateLimitHeaders(burst: 10, perMinute: 100),
+                RateLimitDecision(allowed: true, limit: 10, remaining: 9, retryAfterSeconds: 1, resetSeconds: 1)
+            ),
+            location: .init(
+                match: RouteMatch(
+                    route: aegisRoutes[0], routeIndex: 0, internalPath: "/conversations/1",
+                    publicPrefix: "/api/v1/conversations", internalPrefix: "/conversations"),
+                upstream: UpstreamURL(host: "up.internal", port: 8001, basePath: "/v2")))
+    }
 
     /// Upstream response bytes through the parser and the client head writer. The client head
     /// must parse strictly, hold no control byte in a value, carry every value it forwards byte
@@ -89,15 +91,15 @@ extension Fuzz {
         guard let flags = input.first else { return }
         let payload = Array(input.dropFirst())
         let method: HTTPMethod = flags & 0x40 != 0 ? .HEAD : .GET
-        var context = responseContext
-        if flags & 0x80 != 0 { context.decoration.cors = CORSPolicy(origins: .list(["https://app.example"])) }
+        let context = responseContext(
+            cors: flags & 0x80 != 0 ? CORSPolicy(origins: .list(["https://app.example"])) : CORSPolicy(origins: .any))
         let parsed = ParsedUpstream.run(reads(payload, seed: flags & 0x3F), method: method)
         for head in parsed.heads {
             checkClientHead(for: head, context: context)
         }
     }
 
-    static func checkClientHead(for head: UpstreamResponseHead, context: ClientResponseHead.Context) {
+    static func checkClientHead(for head: UpstreamResponseHead, context: borrowing ClientResponseHead.Context) {
         let framing = head.contentLength.map { ClientResponseHead.FramingField.contentLength($0) }
         let out = Fuzz.bytes(
             ClientResponseHead.make(

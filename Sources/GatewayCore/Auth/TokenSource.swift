@@ -28,7 +28,7 @@ public enum TokenSource {
     }
 
     /// The token of a request whose fields `facts` gathered (Authorization, Cookie).
-    public static func extract(from facts: RequestHeadFacts) -> PresentedToken {
+    public static func extract(from facts: borrowing RequestHeadFacts) -> PresentedToken {
         if facts.authorization.count > 1 { return .ambiguous }
         if let authorization = facts.authorization.first, let token = bearerToken(authorization) {
             return .token(token)

@@ -35,7 +35,7 @@ struct AccessLogLine {
         return text
     }
 
-    mutating func appendJSON(_ r: CompletedRequest, to out: inout [UInt8]) {
+    mutating func appendJSON(_ r: borrowing CompletedRequest, to out: inout [UInt8]) {
         let stamp = clock.stamp(WallClock.now())
         let route = routeFragment(r.audit)
         let client = clientText(r.audit.clientAddress)
@@ -43,7 +43,7 @@ struct AccessLogLine {
         // One pass into the array's memory; escaping rarely grows a value, and when it does the
         // writer runs again with the room it asked for.
         let estimate =
-            240 + r.method.utf8.count + path.utf8.count + route.count + client.count + r.requestID.utf8.count
+            240 + r.method.utf8.count + path.utf8.count + route.count + client.count + r.requestID.utf8Count
             + (r.upstreamError?.utf8.count ?? 0) + (r.audit.userID?.utf8.count ?? 0)
         out.append(estimate: estimate) { w in
             w.put(#"{"ts":""#)
@@ -66,7 +66,13 @@ struct AccessLogLine {
             w.put(#","client":""#)
             client.withUnsafeBytes { w.put($0) }
             w.put(#"","request_id":"#)
-            Self.putJSONString(r.requestID, into: &w)
+            if r.requestID.isPlainText {
+                w.put(UInt8(ascii: "\""))
+                r.requestID.write(into: &w)
+                w.put(UInt8(ascii: "\""))
+            } else {
+                Self.putJSONString(r.requestID.description, into: &w)
+            }
             w.put("}\n")
         }
     }
@@ -103,7 +109,7 @@ struct AccessLogLine {
         w.put(UInt8(ascii: "0") + UInt8(frac % 10))
     }
 
-    mutating func appendText(_ r: CompletedRequest, to out: inout [UInt8]) {
+    mutating func appendText(_ r: borrowing CompletedRequest, to out: inout [UInt8]) {
         clock.append(WallClock.now(), to: &out)
         Self.put(" access ", &out)
         Self.appendQuoted(r.method, to: &out)
@@ -132,7 +138,7 @@ struct AccessLogLine {
         Self.put(" client=", &out)
         out.append(contentsOf: clientText(r.audit.clientAddress))
         Self.put(" request_id=", &out)
-        Self.appendQuoted(r.requestID, to: &out)
+        Self.appendQuoted(r.requestID.description, to: &out)
         out.append(UInt8(ascii: "\n"))
     }
 
@@ -159,13 +165,11 @@ struct AccessLogLine {
     }
 
     private static func withBytes(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
-        // The common concrete types first: their `withUTF8` is a pointer, not a generic walk.
-        if var string = text as? String {
+        // A native String or Substring is contiguous: its bytes in place, no copy of the value
+        // (`as? String` made one: a retain and a release per field).
+        if text.utf8.withContiguousStorageIfAvailable(body) == nil {
+            var string = String(text)
             string.withUTF8(body)
-        } else if var substring = text as? Substring {
-            substring.withUTF8(body)
-        } else if text.utf8.withContiguousStorageIfAvailable(body) == nil {
-            Array(text.utf8).withUnsafeBufferPointer(body)
         }
     }
 

@@ -51,7 +51,7 @@ final class AccessLogWriter {
         buffer.reserveCapacity(16 * 1024)
     }
 
-    func append(_ request: CompletedRequest) {
+    func append(_ request: borrowing CompletedRequest) {
         if format == .json {
             line.appendJSON(request, to: &buffer)
         } else {

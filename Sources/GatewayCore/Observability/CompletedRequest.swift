@@ -1,11 +1,12 @@
 /// One finished request: the single record that both the access log and the metrics read.
-struct CompletedRequest {
+/// Not copyable, so the log's writing closures borrow its strings instead of copying them.
+struct CompletedRequest: ~Copyable {
     var method: String
     /// Path without query, as received.
     var path: Substring
     var audit: RequestAudit
     var status: Int
-    var requestID: String
+    var requestID: RequestID
     /// Seconds from the head's arrival to the response's end.
     var duration: Double
     /// Seconds from the upstream request to the upstream response head, when proxied.

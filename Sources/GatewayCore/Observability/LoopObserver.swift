@@ -50,7 +50,7 @@ final class LoopObserver {
     func upstreamRetried(_ service: ServiceName) { retries[service, default: 0] += 1 }
     func clientAddressBanned() { abuseBans += 1 }
 
-    func finished(_ request: CompletedRequest) {
+    func finished(_ request: borrowing CompletedRequest) {
         accessLog?.append(request)
         guard countsRequests else { return }
         let route = (request.audit.routeLabel ?? -1) + 1

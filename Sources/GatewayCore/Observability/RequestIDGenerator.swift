@@ -11,27 +11,17 @@ final class RequestIDGenerator {
     }
 
     /// The client's `X-Request-ID` (given when it occurs once) if it is 1–128 visible ASCII characters.
-    static func acceptable(_ value: String?) -> String? {
+    static func acceptable(_ value: String?) -> RequestID? {
         guard let value else { return nil }
         let bytes = value.utf8
         guard (1...128).contains(bytes.count), bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return nil }
-        return value
+        return RequestID(value)
     }
 
-    func next() -> String {
+    func next() -> RequestID {
         let high = (nextRandom() & ~0xF000) | 0x4000  // version 4
         let low = (nextRandom() & ~(0xC << 60)) | (0x8 << 60)  // RFC 4122 variant
-        return String(estimate: 36) { writer in
-            writer.putHex(high >> 32, digits: 8)
-            writer.put(UInt8(ascii: "-"))
-            writer.putHex(high >> 16, digits: 4)
-            writer.put(UInt8(ascii: "-"))
-            writer.putHex(high, digits: 4)
-            writer.put(UInt8(ascii: "-"))
-            writer.putHex(low >> 48, digits: 4)
-            writer.put(UInt8(ascii: "-"))
-            writer.putHex(low, digits: 12)
-        }
+        return RequestID(minted: high, low: low)
     }
 
     private func nextRandom() -> UInt64 {

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// `RequestHeadParser` applies the same rules to HTTP/1.1 bytes before a head exists; this is
 /// the check for every head, HTTP/2's included.
 enum FramingRules {
-    static func violation(in facts: RequestHeadFacts) -> HygieneViolation? {
+    static func violation(in facts: borrowing RequestHeadFacts) -> HygieneViolation? {
         let length = facts.contentLength
         let encoding = facts.transferEncoding
         if !length.isEmpty && !encoding.isEmpty { return .bothLengths }

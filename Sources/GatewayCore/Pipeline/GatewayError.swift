@@ -44,13 +44,13 @@ public struct GatewayError: Error, Sendable {
     }
 
     /// `{"error": …, "message": …, "request_id": …}`, escaped as JSON.
-    public func body(requestID: String) -> String {
+    public func body(requestID: RequestID) -> String {
         var out = "{\"error\":\""
         out += code.rawValue
         out += "\",\"message\":"
         JSONEscaping.appendQuoted(message, to: &out)
         out += ",\"request_id\":"
-        JSONEscaping.appendQuoted(requestID, to: &out)
+        JSONEscaping.appendQuoted(requestID.description, to: &out)
         out += "}"
         return out
     }

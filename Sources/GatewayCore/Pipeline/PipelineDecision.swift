@@ -22,7 +22,8 @@ public struct LocalResponse: Sendable {
         LocalResponse(status: status, body: body, headers: [], closeConnection: false, error: nil, audit: audit)
     }
 
-    public static func error(_ error: GatewayError, requestID: String, audit: RequestAudit, close: Bool = false) -> Self
+    public static func error(_ error: GatewayError, requestID: RequestID, audit: RequestAudit, close: Bool = false)
+        -> Self
     {
         LocalResponse(
             status: error.code.status, body: error.body(requestID: requestID), headers: error.headers,

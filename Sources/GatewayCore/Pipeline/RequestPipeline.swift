@@ -33,7 +33,7 @@ public final class RequestPipeline: Sendable {
     ///   - wallClock: Unix seconds, for token expiry.
     ///   - monotonic: seconds on a monotonic clock, for the limiter.
     public func decide(
-        _ head: HTTPRequestHead, peer: IPAddress, requestID: String, tokens: VerifiedTokenCache,
+        _ head: HTTPRequestHead, peer: IPAddress, requestID: RequestID, tokens: VerifiedTokenCache,
         wallClock: Double, monotonic: Double
     ) -> PipelineDecision {
         decide(
@@ -44,7 +44,7 @@ public final class RequestPipeline: Sendable {
 
     /// - Parameter facts: what the fields say; the decision reads no other field.
     public func decide(
-        _ head: HTTPRequestHead, facts: RequestHeadFacts, peer: Peer, requestID: String,
+        _ head: HTTPRequestHead, facts: borrowing RequestHeadFacts, peer: Peer, requestID: RequestID,
         tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
     ) -> PipelineDecision {
         decide(
@@ -56,7 +56,7 @@ public final class RequestPipeline: Sendable {
     /// carried it.
     /// - Parameter routing: the table to route by; nil for the one the gateway started with.
     public func decide(
-        method: HTTPMethod, uri: String, facts: RequestHeadFacts, peer: Peer, requestID: String,
+        method: HTTPMethod, uri: String, facts: borrowing RequestHeadFacts, peer: Peer, requestID: RequestID,
         tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
     ) -> PipelineDecision {
         let routing = current ?? self.routing
@@ -66,27 +66,25 @@ public final class RequestPipeline: Sendable {
             ? clients.resolve(trustedPeer: peer.address, forwardedFor: facts.forwardedFor)
             : peer.address
         var audit = RequestAudit(clientAddress: client)
-        func fail(_ error: GatewayError, close: Bool = false) -> PipelineDecision {
-            .respond(.error(error, requestID: requestID, audit: audit, close: close))
-        }
 
         // Hygiene (SPEC §10).
         if uri.utf8.count > Self.maxRequestLineBytes {
-            return fail(GatewayError(.uriTooLong, "request line longer than 8 KiB"), close: true)
+            return Self.fail(requestID, audit, GatewayError(.uriTooLong, "request line longer than 8 KiB"), close: true)
         }
         if let violation = FramingRules.violation(in: facts) {
-            return fail(GatewayError(.badRequest, violation.rawValue), close: true)
+            return Self.fail(requestID, audit, GatewayError(.badRequest, violation.rawValue), close: true)
         }
         let target: RequestTarget
         switch RequestTarget.parse(uri) {
         case .success(let t): target = t
-        case .failure(let violation): return fail(GatewayError(.badRequest, violation.rawValue))
+        case .failure(let violation): return Self.fail(requestID, audit, GatewayError(.badRequest, violation.rawValue))
         }
         guard let host = facts.host.single, HostHeaderRule.isValid(host) else {
-            return fail(GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
+            return Self.fail(requestID, audit, GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
         if method == .TRACE || method == .CONNECT {
-            return fail(
+            return Self.fail(
+                requestID, audit,
                 GatewayError(
                     .methodNotAllowed, "\(method.rawValue) is not allowed",
                     headers: [("Allow", CORSPolicy.allowMethods)]))
@@ -153,7 +151,8 @@ public final class RequestPipeline: Sendable {
         let rate = limiter.take(key, now: monotonic)
         guard rate.allowed else {
             audit.rateLimited = true
-            return fail(
+            return Self.fail(
+                requestID, audit,
                 GatewayError(
                     .rateLimited, "too many requests",
                     headers: [("Retry-After", String(rate.retryAfterSeconds))]))
@@ -163,26 +162,31 @@ public final class RequestPipeline: Sendable {
             guard let identity else {
                 let challenge = presented ? #"Bearer error="invalid_token""# : "Bearer"
                 if !presented { audit.authFailure = .missing }
-                return fail(
+                return Self.fail(
+                    requestID, audit,
                     GatewayError(
                         .unauthorized, presented ? "invalid token" : "authentication required",
                         headers: [("WWW-Authenticate", challenge)]))
             }
             if case .anyRole(let roles) = access, !identity.roles.contains(where: roles.contains) {
-                return fail(GatewayError(.forbidden, "this route needs the role " + roles.joined(separator: " or ")))
+                return Self.fail(
+                    requestID, audit,
+                    GatewayError(.forbidden, "this route needs the role " + roles.joined(separator: " or ")))
             }
         }
 
-        switch routed {
+        // Its last use: the match moves into the plan instead of being copied (four counts).
+        switch consume routed {
         case .notFound:
-            return fail(GatewayError(.notFound, "no route for this path"))
+            return Self.fail(requestID, audit, GatewayError(.notFound, "no route for this path"))
         case .methodNotAllowed(let route, _):
             let allow = (route.methods ?? []).joined(separator: ", ")
-            return fail(
+            return Self.fail(
+                requestID, audit,
                 GatewayError(.methodNotAllowed, "method not allowed on this route", headers: [("Allow", allow)]))
         case .matched(let m):
             guard let endpoints = routing.endpointsByRoute[m.routeIndex] else {
-                return fail(GatewayError(.notFound, "no route for this path"))
+                return Self.fail(requestID, audit, GatewayError(.notFound, "no route for this path"))
             }
             // The first endpoint; a balanced service's forwarder picks again (SPEC §15).
             let upstream = endpoints.endpoints[0]
@@ -192,5 +196,13 @@ public final class RequestPipeline: Sendable {
                     upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
                     identity: identity, rateLimit: rate, audit: audit))
         }
+    }
+
+    /// An error answer. Not a local function capturing `audit`: the capture kept `audit` from
+    /// moving into the forward plan (a copy of its strings per request).
+    private static func fail(
+        _ requestID: RequestID, _ audit: RequestAudit, _ error: GatewayError, close: Bool = false
+    ) -> PipelineDecision {
+        .respond(.error(error, requestID: requestID, audit: audit, close: close))
     }
 }

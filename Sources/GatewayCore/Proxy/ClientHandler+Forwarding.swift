@@ -4,32 +4,29 @@ import NIOHTTP1
 import NIOPosix
 
 extension ClientHandler {
-    func startForwarding(_ chosen: ForwardPlan, head: ClientRequestHead, requestID: String, started: NIODeadline) {
-        let facts = head.facts
-        let balanced = chosen.endpoints.endpoints.count > 1
-        let plan: ForwardPlan
+    /// Takes the plan (`consuming`): it moves into the exchange instead of being copied.
+    func startForwarding(
+        _ chosen: consuming ForwardPlan, head: ClientRequestHead, requestID: RequestID, started: NIODeadline
+    ) {
+        var plan = chosen
+        let balanced = plan.endpoints.endpoints.count > 1
         if balanced {
-            var retargeted = chosen
-            retargeted.retarget(
-                loop.balancer.pick(chosen.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
-            plan = retargeted
-        } else {
-            plan = chosen
+            plan.retarget(loop.balancer.pick(plan.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
         }
-        let headContext = UpstreamRequestHead.Context(
-            requestID: requestID, peer: peer, identity: plan.identity, hasBody: facts.hasBody)
+        let headContext = UpstreamRequestHead.Context(requestID: requestID, peer: peer, hasBody: head.facts.hasBody)
+        loop.balancer.began(endpoint: plan.upstream.endpointID, service: plan.endpoints.serviceID)
+        let upstreamHead = upstreamHead(head.fields, method: head.method, plan: plan, context: headContext)
         let exchange = Exchange(
             clientHead: ClientRequestLine(method: head.method, version: head.version, uri: head.uri),
-            upstreamHead: upstreamHead(head.fields, method: head.method, plan: plan, context: headContext),
+            upstreamHead: upstreamHead,
             // A service with several endpoints keeps what a retry elsewhere writes again.
             rewritable: balanced ? (head.fields, headContext) : nil,
-            upstreamChunked: !facts.transferEncoding.isEmpty, plan: plan,
-            requestID: requestID, started: started, origin: facts.origin)
+            upstreamChunked: !head.facts.transferEncoding.isEmpty, plan: plan,
+            requestID: requestID, started: started, origin: head.facts.origin)
         self.exchange = exchange
-        machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: facts.hasBody, now: started)
-        loop.balancer.began(endpoint: plan.upstream.endpointID, service: plan.endpoints.serviceID)
+        machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: head.facts.hasBody, now: started)
         loop.observer.requestStarted()
-        if facts.expectsContinue, let context {
+        if head.facts.expectsContinue, let context {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
             var interim = context.channel.allocator.buffer(capacity: 25)
             interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
@@ -83,8 +80,10 @@ extension ClientHandler {
         connection.handler.decoder.expectResponse(to: exchange.clientHead.method)
         let upstream = connection.handler
         upstream.write(exchange.upstreamHead)
-        for part in exchange.pending { upstream.write(part) }
-        exchange.pending.removeAll()
+        if !exchange.pending.isEmpty {
+            for part in exchange.pending { upstream.write(part) }
+            exchange.pending.removeAll()
+        }
         if let upstreamContext = upstream.context { loop.flushes.flushLater(upstreamContext) }
         let now = NIODeadline.now()
         exchange.upstreamSent = now

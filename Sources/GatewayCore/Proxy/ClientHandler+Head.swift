@@ -4,12 +4,13 @@ import NIOHTTP1
 extension ClientHandler {
     /// Runs the pipeline on a new request head and acts on its decision.
     func receiveHead(_ head: ClientRequestHead, started: NIODeadline, context: ChannelHandlerContext) {
-        let facts = head.facts
-        let requestID = RequestIDGenerator.acceptable(facts.requestID.single) ?? loop.requestIDs.next()
+        let requestID = RequestIDGenerator.acceptable(head.facts.requestID.single) ?? loop.requestIDs.next()
         let decision = shared.pipeline.decide(
-            method: head.method, uri: head.uri, facts: facts, peer: peer, requestID: requestID, tokens: loop.tokens,
+            method: head.method, uri: head.uri, facts: head.facts, peer: peer, requestID: requestID,
+            tokens: loop.tokens,
             wallClock: WallClock.now(), monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
-        switch decision {
+        // Consumed, so the plan moves into `startForwarding` (which consumes it too).
+        switch consume decision {
         case .respond(let local):
             respondLocally(local, head: head, requestID: requestID, started: started)
         case .forward(let plan):
@@ -17,16 +18,15 @@ extension ClientHandler {
         }
     }
 
-    func respondLocally(_ local: LocalResponse, head: ClientRequestHead, requestID: String, started: NIODeadline) {
-        let facts = head.facts
+    func respondLocally(_ local: LocalResponse, head: ClientRequestHead, requestID: RequestID, started: NIODeadline) {
         // An unread body we will not read: close rather than parse it as the next request.
         let close = machine.answeredLocally(
             closeRequested: local.closeConnection || !head.keepsConnection
-                || (facts.hasBody && (facts.expectsContinue || facts.hasLargeBody)),
-            hasBody: facts.hasBody, now: started)
+                || (head.facts.hasBody && (head.facts.expectsContinue || head.facts.hasLargeBody)),
+            hasBody: head.facts.hasBody, now: started)
         writeLocal(
             status: local.status, body: local.body, extraHeaders: local.headers, requestID: requestID,
-            origin: facts.origin, method: head.method, version: head.version, close: close)
+            origin: head.facts.origin, method: head.method, version: head.version, close: close)
         loop.observer.finished(
             CompletedRequest(
                 method: head.method.rawValue, path: RequestPath.of(head.uri), audit: local.audit,
@@ -36,7 +36,7 @@ extension ClientHandler {
 
     /// Writes a whole gateway-made response; closes the connection after it when asked.
     func writeLocal(
-        status: HTTPResponseStatus, body: String, extraHeaders: [(String, String)], requestID: String,
+        status: HTTPResponseStatus, body: String, extraHeaders: [(String, String)], requestID: RequestID,
         origin: String?, method: HTTPMethod, version: HTTPVersion, close: Bool
     ) {
         guard let context else { return }

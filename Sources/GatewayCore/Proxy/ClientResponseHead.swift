@@ -7,7 +7,9 @@ import NIOHTTP1
 /// (0x80–0xFF) reaches the client unchanged and a rewritten Location differs from the upstream's
 /// in its prefix only.
 enum ClientResponseHead {
-    struct Context {
+    /// Not copyable: the writing closure borrows it instead of copying its strings (measured: a
+    /// copy per response cost 4 retains and 8 releases).
+    struct Context: ~Copyable {
         var decoration: ResponseDecoration
         var rateLimit: (headers: RateLimitHeaders, decision: RateLimitDecision)?
         /// nil when the upstream's head has no Location (most do not): four strings fewer to
@@ -168,7 +170,7 @@ enum ClientResponseHead {
 
 /// The fields every gateway response carries, proxied or local (SPEC §4, §6).
 struct ResponseDecoration {
-    var requestID: String
+    var requestID: RequestID
     var origin: String?
     var cors: CORSPolicy
     /// The connection closes after this response.
@@ -178,10 +180,12 @@ struct ResponseDecoration {
     /// `Connection: close`.
     func write(varyOrigin: Bool = true, into writer: inout ByteWriter) {
         cors.write(origin: origin, varyOrigin: varyOrigin, into: &writer)
-        writer.field("X-Request-ID", requestID)
+        writer.put("X-Request-ID: ")
+        requestID.write(into: &writer)
+        writer.put("\r\n")
         if close { writer.put("Connection: close\r\n") }
     }
 
     /// More than `write` ever writes (an estimate for the writer's first pass).
-    var sizeEstimate: Int { 320 + requestID.utf8.count + 2 * (origin?.utf8.count ?? 0) }
+    var sizeEstimate: Int { 320 + requestID.utf8Count + 2 * (origin?.utf8.count ?? 0) }
 }

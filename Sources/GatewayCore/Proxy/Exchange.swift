@@ -13,7 +13,7 @@ final class Exchange {
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool
     var plan: ForwardPlan
-    let requestID: String
+    let requestID: RequestID
     let started: NIODeadline
     let origin: String?
 
@@ -39,7 +39,7 @@ final class Exchange {
     init(
         clientHead: ClientRequestLine, upstreamHead: ByteBuffer,
         rewritable: (fields: ClientRequestHead.Fields, context: UpstreamRequestHead.Context)?, upstreamChunked: Bool,
-        plan: ForwardPlan, requestID: String, started: NIODeadline, origin: String?
+        plan: ForwardPlan, requestID: RequestID, started: NIODeadline, origin: String?
     ) {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead

@@ -8,7 +8,7 @@ import Testing
 @Suite struct AccessLogLineTests {
     static func request(
         path: Substring = "/api/v1/conversations/c1", status: Int = 200, route: Int? = 3, user: String? = "u1",
-        client: String = "198.51.100.7", upstreamError: String? = nil
+        client: String = "198.51.100.7", upstreamError: String? = nil, requestID: RequestID = "req-1"
     ) -> CompletedRequest {
         var audit = RequestAudit(clientAddress: IPAddress(parsing: client)!)
         audit.routeLabel = route
@@ -16,11 +16,11 @@ import Testing
         audit.service = route == nil ? nil : ServiceName("orchestration")
         audit.userID = user
         return CompletedRequest(
-            method: "GET", path: path, audit: audit, status: status, requestID: "req-1", duration: 0.0125,
+            method: "GET", path: path, audit: audit, status: status, requestID: requestID, duration: 0.0125,
             upstreamTime: upstreamError == nil ? 0.01 : nil, upstreamError: upstreamError)
     }
 
-    static func json(_ request: CompletedRequest, line: inout AccessLogLine) throws -> [String: Any] {
+    static func json(_ request: borrowing CompletedRequest, line: inout AccessLogLine) throws -> [String: Any] {
         var out: [UInt8] = []
         line.appendJSON(request, to: &out)
         #expect(out.last == UInt8(ascii: "\n"))

@@ -23,7 +23,7 @@ import Testing
         return UpstreamRequestHead.make(
             from: HTTPHeaders(headers), plan: plan,
             context: .init(
-                requestID: "req-1", peer: Peer(client, trusted: TrustedProxies(cidrs)), identity: plan.identity,
+                requestID: "req-1", peer: Peer(client, trusted: TrustedProxies(cidrs)),
                 hasBody: hasBody))
     }
 
@@ -118,7 +118,7 @@ import Testing
         let plan = try Self.plan()
         let cidrs = trusted ? [CIDR(parsing: "198.51.100.0/24")!] : []
         let context = UpstreamRequestHead.Context(
-            requestID: "req-1", peer: Peer(Self.client, trusted: TrustedProxies(cidrs)), identity: plan.identity,
+            requestID: "req-1", peer: Peer(Self.client, trusted: TrustedProxies(cidrs)),
             hasBody: hasBody)
         let list = HeadSerializer.request(
             method: .GET, uri: plan.upstreamURI,
@@ -141,7 +141,7 @@ import Testing
         let bytes = UpstreamRequestHead.write(
             raw: raw, method: .GET, uri: plan.upstreamURI, plan: plan,
             context: .init(
-                requestID: "r", peer: Peer(Self.client, trusted: TrustedProxies([])), identity: nil, hasBody: false),
+                requestID: "r", peer: Peer(Self.client, trusted: TrustedProxies([])), hasBody: false),
             allocator: ByteBufferAllocator())
         let expected: [UInt8] = Array("X-Name: caf".utf8) + [0xE9, 0xFF] + [0x0D, 0x0A]
         #expect(Array(bytes.readableBytesView).firstRange(of: expected) != nil)
