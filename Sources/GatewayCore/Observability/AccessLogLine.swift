@@ -44,7 +44,7 @@ struct AccessLogLine {
         // writer runs again with the room it asked for.
         let estimate =
             240 + r.method.utf8.count + path.utf8.count + route.count + client.count + r.requestID.utf8Count
-            + (r.upstreamError?.utf8.count ?? 0) + (r.audit.userID?.utf8.count ?? 0)
+            + (r.upstreamError?.utf8.count ?? 0) + (r.audit.identity?.userID.utf8.count ?? 0)
         out.append(estimate: estimate) { w in
             w.put(#"{"ts":""#)
             stamp.write(into: &w)
@@ -62,7 +62,11 @@ struct AccessLogLine {
             w.put(#","upstream_error":"#)
             if let failure = r.upstreamError { Self.putJSONString(failure, into: &w) } else { w.put("null") }
             w.put(#","user_id":"#)
-            if let user = r.audit.userID { Self.putJSONString(user, into: &w) } else { w.put("null") }
+            if let identity = r.audit.identity {
+                Self.putJSONString(identity.userID, into: &w)
+            } else {
+                w.put("null")
+            }
             w.put(#","client":""#)
             client.withUnsafeBytes { w.put($0) }
             w.put(#"","request_id":"#)

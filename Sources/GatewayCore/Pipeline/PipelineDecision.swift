@@ -40,17 +40,13 @@ public struct ForwardPlan: Sendable {
     private final class Decided: Sendable {
         let match: RouteMatch
         let endpoints: ServiceEndpoints
-        let identity: Claims?
         let rateLimit: RateLimitDecision?
+        /// Holds the identity too (`ForwardPlan.identity`).
         let audit: RequestAudit
 
-        init(
-            match: RouteMatch, endpoints: ServiceEndpoints, identity: Claims?, rateLimit: RateLimitDecision?,
-            audit: RequestAudit
-        ) {
+        init(match: RouteMatch, endpoints: ServiceEndpoints, rateLimit: RateLimitDecision?, audit: RequestAudit) {
             self.match = match
             self.endpoints = endpoints
-            self.identity = identity
             self.rateLimit = rateLimit
             self.audit = audit
         }
@@ -61,7 +57,7 @@ public struct ForwardPlan: Sendable {
     /// The route's service and every endpoint of it, with their health.
     public var endpoints: ServiceEndpoints { decided.endpoints }
     public var service: ServiceName { decided.endpoints.service }
-    public var identity: Claims? { decided.identity }
+    public var identity: Claims? { decided.audit.identity }
     public var rateLimit: RateLimitDecision? { decided.rateLimit }
     public var audit: RequestAudit { decided.audit }
     /// The endpoint this request goes to.
@@ -70,10 +66,10 @@ public struct ForwardPlan: Sendable {
     public private(set) var upstreamURI: String
 
     init(
-        match: RouteMatch, endpoints: ServiceEndpoints, upstream: UpstreamURL, upstreamURI: String, identity: Claims?,
+        match: RouteMatch, endpoints: ServiceEndpoints, upstream: UpstreamURL, upstreamURI: String,
         rateLimit: RateLimitDecision?, audit: RequestAudit
     ) {
-        decided = Decided(match: match, endpoints: endpoints, identity: identity, rateLimit: rateLimit, audit: audit)
+        decided = Decided(match: match, endpoints: endpoints, rateLimit: rateLimit, audit: audit)
         self.upstream = upstream
         self.upstreamURI = upstreamURI
     }
@@ -91,12 +87,17 @@ public struct RequestAudit: Sendable {
     /// The matched route's metrics label number (`RouteLabels`): the same for the same pattern
     /// and service in every routing table.
     public var routeLabel: Int?
-    public var routePattern: String?
-    public var service: ServiceName?
-    public var userID: String?
+    /// The matched route and the token's claims, as references: a copy of the audit (into the
+    /// plan, into the log record) holds two references instead of three strings.
+    public var route: Route?
+    public var identity: Claims?
     public var clientAddress: IPAddress
     public var authFailure: AuthFailure?
     public var rateLimited = false
 
     public init(clientAddress: IPAddress) { self.clientAddress = clientAddress }
+
+    public var routePattern: String? { route?.pattern }
+    public var service: ServiceName? { route?.service }
+    public var userID: String? { identity?.userID }
 }

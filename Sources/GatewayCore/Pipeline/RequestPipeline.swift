@@ -79,7 +79,8 @@ public final class RequestPipeline: Sendable {
         case .success(let t): target = t
         case .failure(let violation): return Self.fail(requestID, audit, GatewayError(.badRequest, violation.rawValue))
         }
-        guard let host = facts.host.single, HostHeaderRule.isValid(host) else {
+        // Read in place: binding the value would copy it.
+        guard facts.host.count == 1, HostHeaderRule.isValid(facts.host.first!) else {
             return Self.fail(requestID, audit, GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
         if method == .TRACE || method == .CONNECT {
@@ -103,8 +104,7 @@ public final class RequestPipeline: Sendable {
         case .matched(let m):
             access = m.route.access
             audit.routeLabel = routing.labelByRoute[m.routeIndex]
-            audit.routePattern = m.route.pattern
-            audit.service = m.route.service
+            audit.route = m.route
             switch m.route.target {
             case .health:
                 return .respond(.answer(.ok, body: #"{"status":"ok"}"#, audit: audit))
@@ -118,8 +118,7 @@ public final class RequestPipeline: Sendable {
         case .methodNotAllowed(let route, let index):
             access = route.access
             audit.routeLabel = routing.labelByRoute[index]
-            audit.routePattern = route.pattern
-            audit.service = route.service
+            audit.route = route
         case .notFound: break
         }
 
@@ -145,7 +144,7 @@ public final class RequestPipeline: Sendable {
                 }
             }
         }
-        audit.userID = identity?.userID
+        audit.identity = identity
 
         let key = identity.map { RateLimitKey.user($0.userID) } ?? RateLimitKey(client: client)
         let rate = limiter.take(key, now: monotonic)
@@ -193,8 +192,20 @@ public final class RequestPipeline: Sendable {
             return .forward(
                 ForwardPlan(
                     match: m, endpoints: endpoints, upstream: upstream,
-                    upstreamURI: upstream.basePath + m.internalPath + target.querySuffix,
-                    identity: identity, rateLimit: rate, audit: audit))
+                    upstreamURI: Self.upstreamURI(upstream.basePath, m.internalPath, target.query),
+                    rateLimit: rate, audit: audit))
+        }
+    }
+
+    /// `base + internal path + ?query`, written once: `+` made a string per step.
+    static func upstreamURI(_ base: String, _ path: String, _ query: Substring?) -> String {
+        String(estimate: base.utf8.count + path.utf8.count + 1 + (query?.utf8.count ?? 0)) { writer in
+            writer.put(base)
+            writer.put(path)
+            if let query {
+                writer.put(UInt8(ascii: "?"))
+                writer.put(query)
+            }
         }
     }
 

@@ -28,7 +28,7 @@ extension ClientHandler {
         loop.observer.requestStarted()
         if head.facts.expectsContinue, let context {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
-            var interim = context.channel.allocator.buffer(capacity: 25)
+            var interim = allocator.buffer(capacity: 25)
             interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
             context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
         }
@@ -41,7 +41,6 @@ extension ClientHandler {
         _ fields: ClientRequestHead.Fields, method: HTTPMethod, plan: ForwardPlan,
         context headContext: UpstreamRequestHead.Context
     ) -> ByteBuffer {
-        let allocator = context?.channel.allocator ?? ByteBufferAllocator()
         switch fields {
         case .raw(let raw):
             return UpstreamRequestHead.write(
@@ -191,7 +190,6 @@ extension ClientHandler {
     func sendUpstream(body: ByteBuffer, _ exchange: Exchange) {
         guard body.readableBytes > 0 else { return }
         if exchange.upstreamChunked {
-            let allocator = context?.channel.allocator ?? ByteBufferAllocator()
             sendUpstream(bytes: HeadSerializer.chunkHeader(size: body.readableBytes, allocator: allocator), exchange)
             sendUpstream(bytes: body, exchange)
             sendUpstream(bytes: Self.crlf, exchange)

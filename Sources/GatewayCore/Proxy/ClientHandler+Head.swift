@@ -49,7 +49,7 @@ extension ClientHandler {
         var bytes = HeadSerializer.response(
             version: responseVersion, status: status, headers: headers,
             decoration: ResponseDecoration(requestID: requestID, origin: origin, cors: shared.cors, close: close),
-            allocator: context.channel.allocator)
+            allocator: allocator)
         // A response to HEAD has no body.
         if method != .HEAD && !body.isEmpty { bytes.writeString(body) }
         context.write(wrapOutboundOut(bytes), promise: nil)

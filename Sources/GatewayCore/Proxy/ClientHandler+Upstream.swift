@@ -48,7 +48,7 @@ extension ClientHandler: UpstreamDelegate {
                     rateLimit: exchange.plan.rateLimit.map { (shared.rateLimitHeaders, $0) },
                     location: upstreamHead.locationLines > 0
                         ? .init(match: exchange.plan.match, upstream: exchange.plan.upstream) : nil),
-                framing: framingField, allocator: context.channel.allocator)
+                framing: framingField, allocator: allocator)
             if framing == .length {
                 exchange.unsentHead = clientHead
             } else {
@@ -63,7 +63,7 @@ extension ClientHandler: UpstreamDelegate {
                 guard buffer.readableBytes > 0 else { return }
                 context.write(
                     wrapOutboundOut(
-                        HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: context.channel.allocator)),
+                        HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: allocator)),
                     promise: nil)
                 context.write(wrapOutboundOut(buffer), promise: nil)
                 context.write(wrapOutboundOut(Self.crlf), promise: nil)

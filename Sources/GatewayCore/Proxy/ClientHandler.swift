@@ -24,6 +24,9 @@ final class ClientHandler: ChannelDuplexHandler {
     /// The forwarded request's data; set exactly while the machine is forwarding.
     var exchange: Exchange?
     var context: ChannelHandlerContext?
+    /// The channel's allocator, read once: `context.channel.allocator` cost three reference
+    /// counts per use (the channel, its lock-guarded cached allocator).
+    var allocator = ByteBufferAllocator()
     /// Decided once, when the connection is added.
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
     /// The connection is TLS.
@@ -42,6 +45,7 @@ final class ClientHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        allocator = context.channel.allocator
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }

@@ -98,8 +98,10 @@ private struct DotSegmentScanner {
 /// Host header rule of SPEC §10: present once, `host[:port]`.
 public enum HostHeaderRule {
     public static func isValid(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { isValid(bytes: $0) }
+        // In place (a native string is contiguous); a copy for `withUTF8` cost a count.
+        if let valid = value.utf8.withContiguousStorageIfAvailable({ isValid(bytes: $0) }) { return valid }
+        var copy = value
+        return copy.withUTF8 { isValid(bytes: $0) }
     }
 
     private static func isValid(bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -3,12 +3,6 @@ public struct RequestTarget: Sendable, Equatable {
     public let path: Substring
     /// Without the `?`; nil when the target has none.
     public let query: Substring?
-
-    /// The path and query to append after an internal path.
-    public var querySuffix: String {
-        guard let query else { return "" }
-        return "?" + query
-    }
 }
 
 /// Why hygiene refused a request (SPEC §10); the message goes into the 400 body.

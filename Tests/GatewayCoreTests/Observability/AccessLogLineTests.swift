@@ -12,9 +12,13 @@ import Testing
     ) -> CompletedRequest {
         var audit = RequestAudit(clientAddress: IPAddress(parsing: client)!)
         audit.routeLabel = route
-        audit.routePattern = route == nil ? nil : "/api/v1/conversations/*"
-        audit.service = route == nil ? nil : ServiceName("orchestration")
-        audit.userID = user
+        audit.route =
+            route == nil
+            ? nil
+            : Route(
+                pattern: "/api/v1/conversations/*", methods: nil,
+                target: .upstream(ServiceName("orchestration"), internalPath: "/conversations"), access: .authenticated)
+        audit.identity = user.map { Claims(userID: $0, roles: [], expiresAt: 0) }
         return CompletedRequest(
             method: "GET", path: path, audit: audit, status: status, requestID: requestID, duration: 0.0125,
             upstreamTime: upstreamError == nil ? 0.01 : nil, upstreamError: upstreamError)
