@@ -24,6 +24,7 @@ extension ClientHandler {
             upstreamChunked: !head.facts.transferEncoding.isEmpty, plan: plan,
             requestID: requestID, started: started, origin: head.facts.origin)
         self.exchange = exchange
+        upstreamWritable = false
         machine.forwardingStarted(clientKeepAlive: head.keepsConnection, hasBody: head.facts.hasBody, now: started)
         loop.observer.requestStarted()
         if head.facts.expectsContinue, let context {
@@ -110,6 +111,7 @@ extension ClientHandler {
         }
         exchange.connection = connection
         connection?.handler.delegate = self
+        if exchange === self.exchange { upstreamWritable = connection?.channel.isWritable ?? false }
     }
 
     /// Acts on an upstream failure before the response ended (a failed connect included).

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 
 extension ClientHandler: UpstreamDelegate {
-    var clientIsWritable: Bool { context?.channel.isWritable ?? true }
+    var clientIsWritable: Bool { clientWritable }
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
         guard let exchange, let context else { return }
@@ -112,6 +112,7 @@ extension ClientHandler: UpstreamDelegate {
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
+        upstreamWritable = writable
         if writable { resumeClientReads() }
     }
 

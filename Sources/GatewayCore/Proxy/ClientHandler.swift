@@ -27,6 +27,11 @@ final class ClientHandler: ChannelDuplexHandler {
     /// The channel's allocator, read once: `context.channel.allocator` cost three reference
     /// counts per use (the channel, its lock-guarded cached allocator).
     var allocator = ByteBufferAllocator()
+    /// Whether the client channel, and the exchange's upstream connection, take more bytes: kept
+    /// from their writability events, because reading them through `context.channel` and
+    /// `exchange.connection.channel` on every read cost several reference counts.
+    var clientWritable = true
+    var upstreamWritable = false
     /// Decided once, when the connection is added.
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
     /// The connection is TLS.
@@ -46,6 +51,7 @@ final class ClientHandler: ChannelDuplexHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         allocator = context.channel.allocator
+        clientWritable = context.channel.isWritable
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }
@@ -204,7 +210,7 @@ final class ClientHandler: ChannelDuplexHandler {
     // MARK: backpressure
 
     func read(context: ChannelHandlerContext) {
-        if machine.readRequested(upstreamWritable: exchange?.connection?.channel.isWritable ?? false) {
+        if machine.readRequested(upstreamWritable: upstreamWritable) {
             context.read()
         }
     }
@@ -214,7 +220,9 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if machine.writabilityChanged(isWritable: context.channel.isWritable, now: .now()) {
+        let writable = context.channel.isWritable
+        clientWritable = writable
+        if machine.writabilityChanged(isWritable: writable, now: .now()) {
             exchange?.connection?.handler.resumeReading()
         }
         context.fireChannelWritabilityChanged()

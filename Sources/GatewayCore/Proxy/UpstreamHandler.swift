@@ -21,7 +21,10 @@ final class UpstreamHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    weak var delegate: (any UpstreamDelegate)?
+    weak var delegate: (any UpstreamDelegate)? { didSet { delegateChanges &+= 1 } }
+    /// Counts changes of `delegate`, so `channelRead` loads the weak reference once per read
+    /// instead of once per part (each load is a count), and again only after it changed.
+    private var delegateChanges = 0
     var decoder = UpstreamResponseParser()
     private var unparsed = UnparsedBytes()
     /// The bytes broke the framing: nothing more is read as HTTP.
@@ -40,7 +43,15 @@ final class UpstreamHandler: ChannelDuplexHandler {
         do {
             // The decoder is not accessed while a part is handed on: the delegate may reuse this
             // connection for a pipelined request and tell the decoder what that one expects.
-            while let part = try decoder.next(&buffer) { delegate?.upstreamReceived(part) }
+            var receiver = delegate
+            var seen = delegateChanges
+            while let part = try decoder.next(&buffer) {
+                if seen != delegateChanges {
+                    receiver = delegate
+                    seen = delegateChanges
+                }
+                receiver?.upstreamReceived(part)
+            }
             unparsed.keep(buffer)
         } catch {
             fail(context, error)
