@@ -32,9 +32,7 @@ final class FlushBatch {
     private func flushAll() {
         scheduled = false
         swap(&pending, &spare)
-        // Popped, each context is owned here once: iterating and then emptying the array cost a
-        // retain and two releases per flush. Reversed first, so they flush in the order asked.
-        spare.reverse()
-        while let context = spare.popLast() { context.flush() }
+        for context in spare { context.flush() }
+        spare.removeAll(keepingCapacity: true)
     }
 }
