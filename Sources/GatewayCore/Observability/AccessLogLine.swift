@@ -70,13 +70,7 @@ struct AccessLogLine {
             w.put(#","client":""#)
             client.withUnsafeBytes { w.put($0) }
             w.put(#"","request_id":"#)
-            if r.requestID.isPlainText {
-                w.put(UInt8(ascii: "\""))
-                r.requestID.write(into: &w)
-                w.put(UInt8(ascii: "\""))
-            } else {
-                Self.putJSONString(r.requestID.description, into: &w)
-            }
+            Self.putJSONString(r.requestID, into: &w)
             w.put("}\n")
         }
     }
@@ -95,6 +89,17 @@ struct AccessLogLine {
                 w.put(escaped)
             }
         }
+    }
+
+    /// A request id as a JSON string: a minted one written from its bits, no `String` made.
+    static func putJSONString(_ id: RequestID, into w: inout ByteWriter) {
+        if id.isPlainText { putQuoted(id, into: &w) } else { putJSONString(id.description, into: &w) }
+    }
+
+    private static func putQuoted(_ id: RequestID, into w: inout ByteWriter) {
+        w.put(UInt8(ascii: "\""))
+        id.write(into: &w)
+        w.put(UInt8(ascii: "\""))
     }
 
     static func putInteger(_ value: Int, into w: inout ByteWriter) {
@@ -142,7 +147,11 @@ struct AccessLogLine {
         Self.put(" client=", &out)
         out.append(contentsOf: clientText(r.audit.clientAddress))
         Self.put(" request_id=", &out)
-        Self.appendQuoted(r.requestID.description, to: &out)
+        if r.requestID.isPlainText {
+            out.append(estimate: r.requestID.utf8Count + 2) { Self.putQuoted(r.requestID, into: &$0) }
+        } else {
+            Self.appendQuoted(r.requestID.description, to: &out)
+        }
         out.append(UInt8(ascii: "\n"))
     }
 

@@ -27,13 +27,15 @@ public struct RequestID: Sendable, Hashable, CustomStringConvertible, Expressibl
         }
     }
 
-    /// Whether the id is visible ASCII without `"` or `\`, so JSON takes it as it is. A minted
-    /// id always is.
+    /// Whether the id needs no escaping in a quoted log value (`ByteScan.isPlainText`'s rule). A
+    /// minted id never does.
     var isPlainText: Bool {
         switch storage {
         case .minted: true
         case .given(let text):
-            text.utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+            text.utf8.withContiguousStorageIfAvailable {
+                ByteScan.isPlainText(UnsafeRawBufferPointer($0), allowHigh: false)
+            } ?? false
         }
     }
 
@@ -59,5 +61,15 @@ public struct RequestID: Sendable, Hashable, CustomStringConvertible, Expressibl
         case .minted: String(estimate: 36) { write(into: &$0) }
         case .given(let text): text
         }
+    }
+}
+
+extension ByteWriter {
+    /// One `name: id` line.
+    mutating func field(_ name: StaticString, _ id: RequestID) {
+        put(name)
+        put(": ")
+        id.write(into: &self)
+        put("\r\n")
     }
 }

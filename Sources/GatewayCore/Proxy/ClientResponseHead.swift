@@ -180,9 +180,7 @@ struct ResponseDecoration {
     /// `Connection: close`.
     func write(varyOrigin: Bool = true, into writer: inout ByteWriter) {
         cors.write(origin: origin, varyOrigin: varyOrigin, into: &writer)
-        writer.put("X-Request-ID: ")
-        requestID.write(into: &writer)
-        writer.put("\r\n")
+        writer.field("X-Request-ID", requestID)
         if close { writer.put("Connection: close\r\n") }
     }
 

@@ -204,9 +204,7 @@ extension UpstreamRequestHead {
                     writer.put(UnsafeRawBufferPointer(rebasing: bytes[host]))
                     writer.put("\r\n")
                 }
-                writer.put("X-Request-ID: ")
-                context.requestID.write(into: &writer)
-                writer.put("\r\n")
+                writer.field("X-Request-ID", context.requestID)
                 if let identity = plan.identity {
                     writer.field("X-User-ID", identity.userID)
                     writer.field("X-User-Roles", identity.rolesHeaderValue)

@@ -43,4 +43,17 @@ import Testing
         let object = try AccessLogLineTests.json(AccessLogLineTests.request(requestID: id), line: &line)
         #expect(object["request_id"] as? String == text)
     }
+
+    @Test func aMintedIdIsLoggedAsItIsSent() throws {
+        let id = RequestIDGenerator().next()
+        var line = AccessLogLine()
+        let object = try AccessLogLineTests.json(AccessLogLineTests.request(requestID: id), line: &line)
+        #expect(object["request_id"] as? String == id.description)
+        var text: [UInt8] = []
+        line.appendText(AccessLogLineTests.request(requestID: id), to: &text)
+        #expect(String(decoding: text, as: UTF8.self).contains(#"request_id="\#(id.description)""#))
+        var escaped: [UInt8] = []
+        line.appendText(AccessLogLineTests.request(requestID: RequestID(#"a"b"#)), to: &escaped)
+        #expect(String(decoding: escaped, as: UTF8.self).contains(#"request_id="a\"b""#))
+    }
 }
