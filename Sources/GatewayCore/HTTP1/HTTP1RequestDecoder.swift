@@ -26,7 +26,7 @@ struct HTTP1RequestDecoder {
         switch state {
         case .head:
             guard let raw = try parser.parse(&buffer) else { return nil }
-            state = raw.method == .CONNECT ? .connectEnd : .body(RequestBodyDecoder(raw.framing))
+            state = raw.method.isCONNECT ? .connectEnd : .body(RequestBodyDecoder(raw.framing))
             return .head(ClientRequestHead(raw))
         case .body(var decoder):
             let part = try decoder.next(&buffer)

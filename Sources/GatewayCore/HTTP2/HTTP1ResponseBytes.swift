@@ -163,7 +163,7 @@ struct HTTP1ResponseBytes {
         }
         guard let (code, fields, length, chunked) = parsed else { throw .malformed }
         var framing = Framing.none
-        if method != .HEAD && code >= 200 && code != 204 && code != 304 {
+        if !method.isHEAD && code >= 200 && code != 204 && code != 304 {
             if chunked {
                 framing = .chunked
             } else if let length {

@@ -18,7 +18,10 @@ final class LoopObserver {
     /// (route slot × methods + method) × 1000 + status; the route slot is the route's label
     /// number + 1, and 0 means unmatched.
     private var requests: [Int: Int] = [:]
-    private var durations: [Int: [Int64]] = [:]
+    /// Samples by series (route × method, a small number): an array of arrays, appended in place.
+    /// A dictionary's `default: []` made an empty array per request, and its optional `_modify`
+    /// allocated a frame per request.
+    private var durations: [[Int64]] = []
     private var durationCount = 0
     private var upstreamErrors: [ErrorSeries: Int] = [:]
     private var authFailures: [AuthFailure: Int] = [:]
@@ -56,7 +59,8 @@ final class LoopObserver {
         let route = (request.audit.routeLabel ?? -1) + 1
         let series = route * Self.methods.count + Self.methodIndex(request.method)
         requests[series * 1000 + min(max(request.status, 0), 999), default: 0] += 1
-        durations[series, default: []].append(Int64(request.duration * 1e9))
+        if series >= durations.count { durations += repeatElement([], count: series + 1 - durations.count) }
+        durations[series].append(Int64(request.duration * 1e9))
         durationCount += 1
         if let failure = request.audit.authFailure { authFailures[failure, default: 0] += 1 }
         if request.audit.rateLimited { rateLimited += 1 }
@@ -65,17 +69,17 @@ final class LoopObserver {
 
     /// Moves everything counted so far into the shared instruments and writes the log buffer.
     func flush() {
-        let routes = requests.isEmpty && durations.isEmpty ? [] : RouteLabels.all
+        let routes = requests.isEmpty && durationCount == 0 ? [] : RouteLabels.all
         for (key, count) in requests {
             sink.increment(
                 "aegis_requests_total", labels(series: key / 1000, routes) + [("status", String(key % 1000))], by: count
             )
         }
         requests.removeAll(keepingCapacity: true)
-        for (series, samples) in durations {
+        for (series, samples) in durations.enumerated() where !samples.isEmpty {
             sink.recordDuration("aegis_request_duration_seconds", labels(series: series, routes), nanoseconds: samples)
         }
-        durations.removeAll(keepingCapacity: true)
+        for series in durations.indices { durations[series].removeAll(keepingCapacity: true) }
         durationCount = 0
         for (series, count) in upstreamErrors {
             sink.increment(

@@ -33,33 +33,18 @@ public struct LocalResponse: Sendable {
 
 /// A request that passed every stage, with everything the forwarder needs.
 ///
-/// What the pipeline decided sits in one shared object, so a copy of the plan (into the
-/// decision, the exchange, the response head's context) costs one reference count instead of
-/// one per string in it; only the endpoint, which balancing and retries change, is the copy's own.
+/// Its fields are its own, not in a shared object: the plan moves (decision → exchange) and is
+/// never copied whole, and a stage reading one field through the exchange then touches that field
+/// alone (an object cost an allocation, and every read through it counted references twice).
 public struct ForwardPlan: Sendable {
-    private final class Decided: Sendable {
-        let match: RouteMatch
-        let endpoints: ServiceEndpoints
-        let rateLimit: RateLimitDecision?
-        /// Holds the identity too (`ForwardPlan.identity`).
-        let audit: RequestAudit
-
-        init(match: RouteMatch, endpoints: ServiceEndpoints, rateLimit: RateLimitDecision?, audit: RequestAudit) {
-            self.match = match
-            self.endpoints = endpoints
-            self.rateLimit = rateLimit
-            self.audit = audit
-        }
-    }
-
-    private let decided: Decided
-    public var match: RouteMatch { decided.match }
+    public let match: RouteMatch
     /// The route's service and every endpoint of it, with their health.
-    public var endpoints: ServiceEndpoints { decided.endpoints }
-    public var service: ServiceName { decided.endpoints.service }
-    public var identity: Claims? { decided.audit.identity }
-    public var rateLimit: RateLimitDecision? { decided.rateLimit }
-    public var audit: RequestAudit { decided.audit }
+    public let endpoints: ServiceEndpoints
+    public let rateLimit: RateLimitDecision?
+    /// Holds the identity too (`identity`).
+    public let audit: RequestAudit
+    public var service: ServiceName { endpoints.service }
+    public var identity: Claims? { audit.identity }
     /// The endpoint this request goes to.
     public private(set) var upstream: UpstreamURL
     /// Base path + internal path + `?query`, ready for the upstream request line.
@@ -69,7 +54,10 @@ public struct ForwardPlan: Sendable {
         match: RouteMatch, endpoints: ServiceEndpoints, upstream: UpstreamURL, upstreamURI: String,
         rateLimit: RateLimitDecision?, audit: RequestAudit
     ) {
-        decided = Decided(match: match, endpoints: endpoints, rateLimit: rateLimit, audit: audit)
+        self.match = match
+        self.endpoints = endpoints
+        self.rateLimit = rateLimit
+        self.audit = audit
         self.upstream = upstream
         self.upstreamURI = upstreamURI
     }

@@ -59,7 +59,17 @@ public final class RequestPipeline: Sendable {
         method: HTTPMethod, uri: String, facts: borrowing RequestHeadFacts, peer: Peer, requestID: RequestID,
         tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routing current: RoutingTable? = nil
     ) -> PipelineDecision {
-        let routing = current ?? self.routing
+        decide(
+            method: method, uri: uri, facts: facts, peer: peer, requestID: requestID, tokens: tokens,
+            wallClock: wallClock, monotonic: monotonic, routingBy: current ?? routing)
+    }
+
+    /// The decision, routed by `routing` (the gateway's handlers pass their loop's current table:
+    /// as a plain parameter it is borrowed, where `current ?? self.routing` took a count).
+    func decide(
+        method: HTTPMethod, uri: String, facts: borrowing RequestHeadFacts, peer: Peer, requestID: RequestID,
+        tokens: VerifiedTokenCache, wallClock: Double, monotonic: Double, routingBy routing: RoutingTable
+    ) -> PipelineDecision {
         // X-Forwarded-For is read only from a trusted peer.
         let client =
             peer.isTrusted
@@ -83,20 +93,22 @@ public final class RequestPipeline: Sendable {
         guard facts.host.count == 1, HostHeaderRule.isValid(facts.host.first!) else {
             return Self.fail(requestID, audit, GatewayError(.badRequest, HygieneViolation.badHost.rawValue))
         }
-        if method == .TRACE || method == .CONNECT {
+        // Cases by pattern: `==` compares raw-value strings (see `HTTPMethod.isHEAD`).
+        switch method {
+        case .TRACE, .CONNECT:
             return Self.fail(
                 requestID, audit,
                 GatewayError(
                     .methodNotAllowed, "\(method.rawValue) is not allowed",
                     headers: [("Allow", CORSPolicy.allowMethods)]))
-        }
-
-        // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
-        if method == .OPTIONS {
+        case .OPTIONS:
+            // CORS preflight: answered before the limiter and auth, never proxied (SPEC §4).
             return .respond(.answer(.ok, body: "", audit: audit))
+        default:
+            break
         }
 
-        let routed = routing.matcher.match(path: target.path, method: method.rawValue)
+        let routed = routing.match(path: target.path, method: method.rawValue)
         // Who may use the matched route; an unmatched path needs a token too (SPEC §9: its 404
         // comes after authentication).
         var access = Route.Access.authenticated
@@ -105,7 +117,7 @@ public final class RequestPipeline: Sendable {
             access = m.route.access
             audit.routeLabel = routing.labelByRoute[m.routeIndex]
             audit.route = m.route
-            switch m.route.target {
+            switch m.route.localAnswer {
             case .health:
                 return .respond(.answer(.ok, body: #"{"status":"ok"}"#, audit: audit))
             case .readiness:
@@ -113,7 +125,7 @@ public final class RequestPipeline: Sendable {
                     readiness.isDraining
                         ? .answer(.serviceUnavailable, body: #"{"status":"draining"}"#, audit: audit)
                         : .answer(.ok, body: #"{"status":"ready"}"#, audit: audit))
-            case .upstream: break
+            case nil: break
             }
         case .methodNotAllowed(let route, let index):
             access = route.access

@@ -6,9 +6,8 @@ import NIOPosix
 extension ClientHandler {
     /// Takes the plan (`consuming`): it moves into the exchange instead of being copied.
     func startForwarding(
-        _ chosen: consuming ForwardPlan, head: ClientRequestHead, requestID: RequestID, started: NIODeadline
+        _ plan: consuming ForwardPlan, head: ClientRequestHead, requestID: RequestID, started: NIODeadline
     ) {
-        var plan = chosen
         let balanced = plan.endpoints.endpoints.count > 1
         if balanced {
             plan.retarget(loop.balancer.pick(plan.endpoints, avoiding: nil, now: Int64(started.uptimeNanoseconds)))
@@ -21,7 +20,7 @@ extension ClientHandler {
             upstreamHead: upstreamHead,
             // A service with several endpoints keeps what a retry elsewhere writes again.
             rewritable: balanced ? (head.fields, headContext) : nil,
-            upstreamChunked: !head.facts.transferEncoding.isEmpty, plan: plan,
+            upstreamChunked: !head.facts.transferEncoding.isEmpty, plan: consume plan,
             requestID: requestID, started: started, origin: head.facts.origin)
         self.exchange = exchange
         upstreamWritable = false

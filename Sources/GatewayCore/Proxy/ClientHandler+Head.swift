@@ -8,7 +8,7 @@ extension ClientHandler {
         let decision = shared.pipeline.decide(
             method: head.method, uri: head.uri, facts: head.facts, peer: peer, requestID: requestID,
             tokens: loop.tokens,
-            wallClock: WallClock.now(), monotonic: Double(started.uptimeNanoseconds) / 1e9, routing: loop.routing)
+            wallClock: WallClock.now(), monotonic: Double(started.uptimeNanoseconds) / 1e9, routingBy: loop.routing)
         // Consumed, so the plan moves into `startForwarding` (which consumes it too).
         switch consume decision {
         case .respond(let local):
@@ -51,7 +51,7 @@ extension ClientHandler {
             decoration: ResponseDecoration(requestID: requestID, origin: origin, cors: shared.cors, close: close),
             allocator: allocator)
         // A response to HEAD has no body.
-        if method != .HEAD && !body.isEmpty { bytes.writeString(body) }
+        if !method.isHEAD && !body.isEmpty { bytes.writeString(body) }
         context.write(wrapOutboundOut(bytes), promise: nil)
         endResponse(close: close)
     }
@@ -83,10 +83,8 @@ extension ClientHandler {
 /// A request target's path, without its query (for logs: hygiene has its own parse).
 enum RequestPath {
     static func of(_ uri: String) -> Substring {
-        var copy = uri
-        let mark = copy.withUTF8 { bytes in bytes.firstIndex(of: UInt8(ascii: "?")) }
-        guard let mark else { return Substring(uri) }
-        return Substring(uri.utf8.prefix(mark))
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri[...] }
+        return uri[..<mark]
     }
 }
 

@@ -4,14 +4,14 @@ import NIOHTTP1
 extension ClientHandler: UpstreamDelegate {
     var clientIsWritable: Bool { clientWritable }
 
-    func upstreamReceived(_ part: UpstreamResponsePart) {
+    func upstreamReceived(_ part: consuming UpstreamResponsePart) {
         guard let exchange, let context else { return }
-        switch part {
-        case .head(let upstreamHead) where upstreamHead.status == .switchingProtocols:
+        switch consume part {
+        case .head(let upstreamHead) where upstreamHead.code == 101:
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
             failBeforeHead(exchange, .switchingProtocols)
         case .head(let upstreamHead):
-            if exchange.rewritable != nil,
+            if exchange.isBalanced,
                 let index = exchange.plan.endpoints.endpoints.firstIndex(where: {
                     $0.endpointID == exchange.plan.upstream.endpointID
                 })
@@ -19,12 +19,12 @@ extension ClientHandler: UpstreamDelegate {
                 exchange.plan.endpoints.health[index].succeeded()
             }
             exchange.upstreamHeadAt = .now()
-            exchange.status = Int(upstreamHead.status.code)
+            exchange.status = upstreamHead.code
             exchange.upstreamKeepAlive = upstreamHead.keepAlive
             let clientVersion = exchange.clientHead.version
             let length = upstreamHead.contentLength
             let framing = Self.framing(
-                status: upstreamHead.status, hasLength: length != nil, method: exchange.clientHead.method,
+                code: upstreamHead.code, hasLength: length != nil, method: exchange.clientHead.method,
                 clientVersion: clientVersion)
             exchange.responseFraming = framing
             // The upstream's length is kept (also for HEAD, 204, 304: it describes the resource).
@@ -87,9 +87,9 @@ extension ClientHandler: UpstreamDelegate {
     /// How to frame the body for the client: the upstream's length when it gave one, else chunked
     /// (HTTP/1.1) or until close (HTTP/1.0); nothing for HEAD, 1xx, 204 and 304.
     static func framing(
-        status: HTTPResponseStatus, hasLength: Bool, method: HTTPMethod, clientVersion: HTTPVersion
+        code: Int, hasLength: Bool, method: HTTPMethod, clientVersion: HTTPVersion
     ) -> ResponseFraming {
-        if method == .HEAD || !mayHaveBody(status) { return .none }
+        if method.isHEAD || !mayHaveBody(code) { return .none }
         if hasLength { return .length }
         return clientVersion == .http1_0 ? .untilClose : .chunked
     }
@@ -133,8 +133,7 @@ extension ClientHandler: UpstreamDelegate {
         if !close { perform(completion.next) }
     }
 
-    static func mayHaveBody(_ status: HTTPResponseStatus) -> Bool {
-        let code = status.code
-        return !(code < 200 || code == 204 || code == 304)
+    static func mayHaveBody(_ code: Int) -> Bool {
+        !(code < 200 || code == 204 || code == 304)
     }
 }

@@ -41,17 +41,38 @@ enum HeadSerializer {
 
     /// The bytes `writeStatusLine` writes.
     static func statusLineSize(_ status: HTTPResponseStatus) -> Int {
-        9 + 3 + 1 + status.reasonPhrase.utf8.count + 2
+        9 + 3 + 1 + (commonReasonPhrase(status.code)?.utf8CodeUnitCount ?? status.reasonPhrase.utf8.count) + 2
+    }
+
+    /// The reason phrases of the usual codes, as NIO writes them, without the `String` that
+    /// `reasonPhrase` makes (and releases) for every response.
+    static func commonReasonPhrase(_ code: UInt) -> StaticString? {
+        switch code {
+        case 200: "OK"
+        case 201: "Created"
+        case 204: "No Content"
+        case 304: "Not Modified"
+        case 400: "Bad Request"
+        case 401: "Unauthorized"
+        case 403: "Forbidden"
+        case 404: "Not Found"
+        case 429: "Too Many Requests"
+        case 502: "Bad Gateway"
+        case 503: "Service Unavailable"
+        case 504: "Gateway Timeout"
+        default: nil
+        }
     }
 
     static func writeStatusLine(version: HTTPVersion, status: HTTPResponseStatus, into writer: inout ByteWriter) {
-        writer.put(version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        let versionText: StaticString = version == .http1_0 ? "HTTP/1.0 " : "HTTP/1.1 "
+        writer.put(versionText)
         let code = status.code
         writer.put(UInt8(truncatingIfNeeded: 0x30 + code / 100 % 10))
         writer.put(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
         writer.put(UInt8(truncatingIfNeeded: 0x30 + code % 10))
         writer.put(0x20)
-        writer.put(status.reasonPhrase)
+        if let phrase = commonReasonPhrase(code) { writer.put(phrase) } else { writer.put(status.reasonPhrase) }
         writer.put("\r\n")
     }
 

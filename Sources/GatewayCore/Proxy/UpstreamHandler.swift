@@ -3,7 +3,8 @@ import NIOHTTP1
 
 /// The exchange an upstream connection currently serves; the client side implements it.
 protocol UpstreamDelegate: AnyObject {
-    func upstreamReceived(_ part: UpstreamResponsePart)
+    /// Takes the part (`consuming`): its buffers move on to the client instead of being copied.
+    func upstreamReceived(_ part: consuming UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(_ writable: Bool)
     /// The connection failed or closed before the exchange finished.

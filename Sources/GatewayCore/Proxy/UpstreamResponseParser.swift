@@ -54,7 +54,7 @@ struct UpstreamResponseParser {
 
     /// Call before writing each request: a response to HEAD has no body whatever its fields say.
     mutating func expectResponse(to method: HTTPMethod) {
-        responseToHEAD = method == .HEAD
+        responseToHEAD = method.isHEAD
     }
 
     /// The next part `buffer` holds, or nil until more bytes arrive. Body parts are slices of
@@ -120,7 +120,7 @@ struct UpstreamResponseParser {
     /// (the final one follows).
     private mutating func start(_ parsed: ParsedHead) -> UpstreamResponseHead? {
         var head = parsed.head
-        let code = head.status.code
+        let code = head.code
         if code >= 100 && code < 200 && code != 101 { return nil }
         if code == 101 {
             state = .finished

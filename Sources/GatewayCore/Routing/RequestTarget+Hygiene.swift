@@ -4,9 +4,14 @@
 /// matching on the path as received is safe.
 extension RequestTarget {
     public static func parse(_ uri: String) -> Result<RequestTarget, HygieneViolation> {
-        var uri = uri
-        // One pass over contiguous bytes: every request pays for this.
-        let scan = uri.withUTF8 { scanTarget($0) }
+        // One pass over contiguous bytes: every request pays for this. Read in place (a native
+        // string always is contiguous); `withUTF8` would copy the string first.
+        let scan =
+            uri.utf8.withContiguousStorageIfAvailable { scanTarget($0) }
+            ?? {
+                var copy = uri
+                return copy.withUTF8 { scanTarget($0) }
+            }()
         switch scan {
         case .failure(let violation):
             return .failure(violation)

@@ -27,6 +27,14 @@ public final class Route: Sendable {
     public let methods: [String]?
     public let target: Target
     public let access: Access
+    /// What the gateway answers itself on this route, nil when it forwards: `target` without its
+    /// strings, so the per-request test copies nothing (switching on `target` copied them).
+    public let localAnswer: LocalAnswer?
+
+    public enum LocalAnswer: Sendable {
+        case health
+        case readiness
+    }
 
     /// `Route("POST /api/v1/agents/{id}/execute", .orchestration, "/execute")`: an optional
     /// method list before the path, as in SPEC §9.
@@ -49,6 +57,12 @@ public final class Route: Sendable {
         self.methods = methods
         self.target = target
         self.access = access
+        localAnswer =
+            switch target {
+            case .upstream: nil
+            case .health: .health
+            case .readiness: .readiness
+            }
     }
 
     public var service: ServiceName? {

@@ -12,6 +12,12 @@ public final class RoutingTable: Sendable {
     /// Every endpoint of the table, for keeping their pooled connections across a reload.
     public let endpointIDs: Set<Int>
 
+    /// The route for a request's path and method. Through the table, which reads its matcher in
+    /// place: `routing.matcher.match` copied the matcher out first (six counts per request).
+    func match(path: Substring, method: String) -> RouteMatchResult {
+        matcher.match(path: path, method: method)
+    }
+
     /// - Parameter routes: the table's routes; `/health` and `/ready` are added when missing.
     public init(routes: [Route], services: [ServiceName: [UpstreamURL]]) {
         var all = routes
