@@ -8,8 +8,9 @@ import NIOHTTP2
 /// `HTTP1ResponseBytes`). One hop each way instead of NIO's codec plus adapters, and a response
 /// that ends with its head or its body ends the stream in that same frame.
 ///
-/// NIO has already checked the header block (RFC 9113 §8.2–§8.3: pseudo-fields, lower-case
-/// names, no connection-specific fields, TE only `trailers`) and content-length against DATA.
+/// The header blocks are checked here (`HTTP2FieldRules`: RFC 9113 §8.2–§8.3, pseudo-fields,
+/// lower-case names, no connection-specific fields, TE only `trailers`); NIO checks content-length
+/// against DATA.
 final class HTTP2StreamCodec: ChannelDuplexHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias InboundOut = ClientRequestPart
@@ -27,14 +28,14 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         case .headers(let headers):
             if sawHead {
                 // Trailers: the request ends (their fields are not forwarded).
+                guard HTTP2FieldRules.trailersViolation(headers.headers) == nil else { return refuse(context) }
                 context.fireChannelRead(wrapInboundOut(.end))
                 return
             }
             sawHead = true
-            guard let head = Self.requestHead(headers.headers, endStream: headers.endStream) else {
-                context.close(promise: nil)
-                return
-            }
+            guard HTTP2FieldRules.requestViolation(headers.headers) == nil,
+                let head = Self.requestHead(headers.headers, endStream: headers.endStream)
+            else { return refuse(context) }
             reader.requestMethod = head.method
             context.fireChannelRead(wrapInboundOut(.head(ClientRequestHead(head))))
             if headers.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
@@ -47,6 +48,13 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         default:
             break
         }
+    }
+
+    /// A malformed request (RFC 9113 §8.1.1) is a stream error: the stream is reset with
+    /// PROTOCOL_ERROR, as NIO's own checks did, and nothing reaches the pipeline.
+    private func refuse(_ context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.rstStream(.protocolError)), promise: nil)
+        context.close(promise: nil)
     }
 
     /// The request head for the pipeline. Host comes from `:authority` when absent; when both are
@@ -111,7 +119,9 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
                 var block = HPACKHeaders()
                 block.reserveCapacity(fields.count + 1)
                 block.add(name: ":status", value: String(status))
-                for field in fields { block.add(name: field.name, value: field.value) }
+                for field in fields {
+                    block.add(name: field.name, value: field.value, indexing: Self.indexing(of: field.name))
+                }
                 frames.append(.headers(.init(headers: block, endStream: endsNext)))
             case .body(let bytes):
                 frames.append(.data(.init(data: .byteBuffer(bytes), endStream: endsNext)))
@@ -134,6 +144,27 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         let written = promise ?? context.eventLoop.makePromise()
         lastWrite = written.futureResult
         context.write(wrapOutboundOut(last), promise: written)
+    }
+
+    /// HPACK indexing of a response field (names arrive lower-cased). A field whose value is new
+    /// in nearly every response goes without indexing: indexed, each entered the connection's
+    /// dynamic table only to push out entries that would have been reused, and the encoder
+    /// searches that whole table for every field it writes. The rest stay indexable, so a
+    /// repeated `content-type` still costs one byte.
+    static func indexing(of name: String) -> HPACKIndexing {
+        let varies =
+            switch name.utf8.count {
+            case 4: name == "date" || name == "etag"
+            case 8: name == "location"
+            case 9: name == "ratelimit"
+            case 10: name == "set-cookie"
+            case 11: name == "retry-after"
+            case 12: name == "x-request-id"
+            case 13: name == "last-modified"
+            case 14: name == "content-length"
+            default: false
+            }
+        return varies ? .nonIndexable : .indexable
     }
 
     private static func endsStream(_ frame: HTTP2Frame.FramePayload) -> Bool {

@@ -58,6 +58,9 @@ enum ClientPipeline {
             HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
         ]
         connection.targetWindowSize = HTTP2Windows.connection
+        // Request blocks are checked by `HTTP2StreamCodec` (`HTTP2FieldRules`): NIO's switch
+        // checked the gateway's own responses too, a sixth of a request's instructions.
+        connection.headerBlockValidation = .disabled
         var stream = NIOHTTP2Handler.StreamConfiguration()
         stream.targetWindowSize = HTTP2Windows.stream
         // As the HTTP/1.1 socket's: a 64 KiB response and its head are out before backpressure.

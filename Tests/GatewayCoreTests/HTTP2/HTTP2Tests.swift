@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOHPACK
+import NIOHTTP2
 import Testing
 
 @testable import GatewayCore
@@ -118,6 +119,42 @@ import Testing
                 "GET", "/api/v1/conversations", headers: [TestGateway.bearer(), ("host", "GATEWAY.test")])
             #expect(same.status == 200)
             #expect(try await upstream.waitForRequests(1).count == 1)
+        }
+    }
+
+    /// RFC 9113 §8.1.1: a malformed request block resets its stream with PROTOCOL_ERROR and never
+    /// reaches the upstream; the connection goes on serving (the gateway checks the blocks itself).
+    @Test func malformedRequestBlocksResetTheirStream() async throws {
+        try await TestGateway.withUpstream { gateway, upstream in
+            let client = try await H2TestClient.connect(port: gateway.port, validating: false)
+            let base: [(String, String)] = [
+                (":method", "GET"), (":scheme", "http"), (":path", "/api/v1/conversations"),
+                (":authority", "gateway.test"), ("authorization", TestGateway.bearer().1),
+            ]
+            let malformed: [[(String, String)]] = [
+                base + [("X-Upper", "v")],
+                base + [("connection", "keep-alive")],
+                base + [("transfer-encoding", "chunked")],
+                base + [("te", "gzip")],
+                base + [("x-note", "a\r\nx-injected: 1")],
+                [("accept", "*/*")] + base,
+                base.filter { $0.0 != ":scheme" },
+                base.map { $0.0 == ":path" ? (":path", "/api/v1/conversations HTTP/1.1") : $0 },
+                base + [(":status", "200")],
+            ]
+            for fields in malformed {
+                do {
+                    let response = try await client.request(block: HPACKHeaders(fields))
+                    Issue.record("answered \(response.status) to \(fields.map(\.0))")
+                } catch let reset as H2TestClient.StreamReset {
+                    #expect(reset.code == .protocolError, "\(fields.map(\.0))")
+                }
+            }
+            let good = try await client.request(block: HPACKHeaders(base))
+            #expect(good.status == 200)
+            #expect(try await upstream.waitForRequests(1).count == 1)
+            #expect(upstream.requests.count == 1)
+            await client.close()
         }
     }
 

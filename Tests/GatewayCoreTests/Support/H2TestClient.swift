@@ -18,9 +18,13 @@ final class H2TestClient: Sendable {
     }
 
     /// `serverHostname`: the name the server's certificate must carry (checked when given).
-    static func connect(port: Int, tls: NIOSSLContext? = nil, serverHostname: String? = nil) async throws
-        -> H2TestClient
-    {
+    /// `validating: false` lets the client send header blocks that break RFC 9113 (NIO's client
+    /// refuses them otherwise), to see the gateway refuse them.
+    static func connect(
+        port: Int, tls: NIOSSLContext? = nil, serverHostname: String? = nil, validating: Bool = true
+    ) async throws -> H2TestClient {
+        var configuration = NIOHTTP2Handler.ConnectionConfiguration()
+        configuration.headerBlockValidation = validating ? .enabled : .disabled
         let (channel, multiplexer) = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -30,7 +34,7 @@ final class H2TestClient: Sendable {
                         try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
                     }
                     let multiplexer = try sync.configureHTTP2Pipeline(
-                        mode: .client, connectionConfiguration: .init(), streamConfiguration: .init()
+                        mode: .client, connectionConfiguration: configuration, streamConfiguration: .init()
                     ) { stream in stream.eventLoop.makeSucceededVoidFuture() }
                     return (channel, multiplexer)
                 }
@@ -55,6 +59,13 @@ final class H2TestClient: Sendable {
         _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         authority: String = "gateway.test", scheme: String = "https"
     ) async throws -> Response {
+        var block = HPACKHeaders([(":method", method), (":scheme", scheme), (":path", path), (":authority", authority)])
+        for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
+        return try await request(block: block, body: body)
+    }
+
+    /// Sends `block` as it is (names not lower-cased, pseudo-fields as given) on a new stream.
+    func request(block: HPACKHeaders, body: [UInt8]? = nil) async throws -> Response {
         let promise = channel.eventLoop.makePromise(of: Response.self)
         let created = channel.eventLoop.makePromise(of: (any Channel).self)
         multiplexer.createStreamChannel(promise: created) { stream in
@@ -63,8 +74,6 @@ final class H2TestClient: Sendable {
             }
         }
         let stream = try await created.futureResult.get()
-        var block = HPACKHeaders([(":method", method), (":scheme", scheme), (":path", path), (":authority", authority)])
-        for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
         stream.write(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: body == nil)), promise: nil)
         if let body {
             stream.write(
