@@ -144,7 +144,9 @@ struct HTTP1ResponseBytes {
             var chunked = false
             guard var line = Self.lineEnd(raw, from: 12).map({ $0 + 2 }) else { return nil }
             while let end = Self.lineEnd(raw, from: line), end > line {
-                guard let colon = raw[line..<end].firstIndex(of: UInt8(ascii: ":")) else { return nil }
+                guard let colon = ByteScan.index(of: UInt8(ascii: ":"), in: raw, from: line, to: end) else {
+                    return nil
+                }
                 var valueStart = colon + 1
                 while valueStart < end && raw[valueStart] == 0x20 { valueStart += 1 }
                 let name = UnsafeRawBufferPointer(rebasing: raw[line..<colon])
@@ -183,20 +185,24 @@ struct HTTP1ResponseBytes {
         }
     }
 
-    /// The name in ASCII lower case, as HTTP/2 requires (a copy only when it has capitals).
-    private static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
-        let isUpper: (UInt8) -> Bool = { (0x41...0x5A).contains($0) }
-        guard name.contains(where: isUpper) else { return String(decoding: name, as: UTF8.self) }
-        return String(decoding: name.map { isUpper($0) ? $0 | 0x20 : $0 }, as: UTF8.self)
+    /// The name in ASCII lower case, as HTTP/2 requires, written straight into the string (a
+    /// name of up to 15 bytes is then stored inline): mapping into an array first cost an
+    /// allocation or two per field.
+    static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: name.count) { buffer in
+            for index in 0..<name.count {
+                let byte = name[index]
+                buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+            }
+            return name.count
+        }
     }
 
-    /// The index of the next CRLF at or after `start`.
+    /// The index of the next CRLF at or after `start` (the head is ours: a CR only ends a line).
     private static func lineEnd(_ raw: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        var index = start
-        while index + 1 < raw.count {
-            if raw[index] == 0x0D && raw[index + 1] == 0x0A { return index }
-            index += 1
+        guard start < raw.count, let cr = ByteScan.index(of: 0x0D, in: raw, from: start, to: raw.count) else {
+            return nil
         }
-        return nil
+        return cr + 1 < raw.count && raw[cr + 1] == 0x0A ? cr : nil
     }
 }

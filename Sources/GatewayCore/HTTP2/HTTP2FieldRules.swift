@@ -55,7 +55,7 @@ public enum HTTP2FieldRules {
             } else {
                 inRegular = true
                 if let violation = regularViolation(name, value) { return violation }
-                if name == "te" && value != "trailers" { return .badTE }
+                if name.utf8.count == 2 && name == "te" && value != "trailers" { return .badTE }
             }
         }
         if isConnect {
@@ -85,12 +85,16 @@ public enum HTTP2FieldRules {
 
     private static func regularViolation(_ name: String, _ value: String) -> Violation? {
         guard isToken(name.utf8[...]) else { return .badName }
-        switch name {
-        case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
-            return .connectionSpecific
-        default:
-            break
-        }
+        // By length first: a string comparison per forbidden name cost more than the scans.
+        let connectionSpecific =
+            switch name.utf8.count {
+            case 7: name == "upgrade"
+            case 10: name == "connection" || name == "keep-alive"
+            case 16: name == "proxy-connection"
+            case 17: name == "transfer-encoding"
+            default: false
+            }
+        if connectionSpecific { return .connectionSpecific }
         return contains(value, where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) ? .badValue : nil
     }
 
@@ -103,10 +107,7 @@ public enum HTTP2FieldRules {
 
     @inline(__always)
     private static func isTokenByte(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x21, 0x23...0x27, 0x2A, 0x2B, 0x2D, 0x2E, 0x30...0x39, 0x5E...0x7A, 0x7C, 0x7E: true
-        default: false
-        }
+        ByteScan.isTokenByte(byte) && byte &- 0x41 >= 26
     }
 
     /// Scans the value's bytes in place (a native string is contiguous; others are walked).

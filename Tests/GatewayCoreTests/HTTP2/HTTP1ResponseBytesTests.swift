@@ -69,6 +69,16 @@ import Testing
         #expect(ends == 1)
     }
 
+    @Test func namesAreLowerCasedByteForByte() {
+        for (name, expected) in [
+            ("Content-Type", "content-type"), ("x-request-id", "x-request-id"), ("ETAG", "etag"),
+            ("Access-Control-Allow-Credentials", "access-control-allow-credentials"), ("X_@[`{~", "x_@[`{~"),
+        ] {
+            let lowered = Array(name.utf8).withUnsafeBytes { HTTP1ResponseBytes.lowercased($0) }
+            #expect(lowered == expected)
+        }
+    }
+
     @Test func aResponseToHEADHasNoBodyAndAnInterimIsDropped() throws {
         let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n".utf8)
         let (value, body, ends) = try Self.read(head, cuts: [], method: .HEAD)
