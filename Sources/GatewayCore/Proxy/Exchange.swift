@@ -10,7 +10,7 @@ final class Exchange {
     /// What the upstream head was written from, kept only for a service with several endpoints:
     /// a retry on another endpoint writes it again for that endpoint (Host, target).
     let rewritable: (fields: ClientRequestHead.Fields, context: UpstreamRequestHead.Context)?
-    /// `rewritable != nil`, kept: testing the optional tuple copied it (two counts per response).
+    /// `rewritable != nil`, set once: every response head asks, and need not touch the tuple.
     let isBalanced: Bool
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool

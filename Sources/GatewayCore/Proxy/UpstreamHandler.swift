@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// The exchange an upstream connection currently serves; the client side implements it.
 protocol UpstreamDelegate: AnyObject {
-    /// Takes the part (`consuming`): its buffers move on to the client instead of being copied.
+    /// Takes the part (`consuming`): the delegate is its last user.
     func upstreamReceived(_ part: consuming UpstreamResponsePart)
     func upstreamReadComplete()
     func upstreamWritabilityChanged(_ writable: Bool)
