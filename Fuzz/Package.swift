@@ -6,7 +6,7 @@ import PackageDescription
 // `--sanitize=fuzzer --sanitize=address` in debug (bounds checks of unsafe buffers stay on) and runs.
 let targets = [
     "FuzzRequestHead", "FuzzUpstreamResponse", "FuzzChunkedBody", "FuzzUpstreamDifferential", "FuzzRequestDifferential", "FuzzJWT",
-    "FuzzIPAddress", "FuzzRESP",
+    "FuzzIPAddress", "FuzzRESP", "FuzzHTTP2Fields",
 ]
 
 let package = Package(
@@ -16,6 +16,7 @@ let package = Package(
         .package(name: "aegis-gateway", path: ".."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         .target(
@@ -27,6 +28,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ]
         )
     ] + targets.map { .executableTarget(name: $0, dependencies: ["FuzzHarness"]) }

@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzRequestDifferential FuzzJWT FuzzIPAddress FuzzRESP)
+TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzRequestDifferential FuzzJWT FuzzIPAddress FuzzRESP FuzzHTTP2Fields)
 what=${1:-all}
 seconds=${2:-60}
 
@@ -52,6 +52,7 @@ max_len() {
         FuzzChunkedBody) echo 512 ;;
         FuzzIPAddress) echo 512 ;;
         FuzzRESP) echo 2048 ;;
+        FuzzHTTP2Fields) echo 1024 ;;
         FuzzJWT) echo 4096 ;;
         *) echo 20000 ;;
     esac
