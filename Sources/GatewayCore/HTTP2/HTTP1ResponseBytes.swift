@@ -153,7 +153,7 @@ struct HTTP1ResponseBytes {
                 let value = UnsafeRawBufferPointer(rebasing: raw[valueStart..<end])
                 if name.count == 17 && HeaderNames.equals(name, "transfer-encoding") {
                     chunked = true
-                } else if !Self.isConnectionSpecific(name) {
+                } else if !HeaderNames.isConnectionSpecific(name) {
                     if name.count == 14 && HeaderNames.equals(name, "content-length") {
                         length = Int(String(decoding: value, as: UTF8.self))
                     }
@@ -176,23 +176,13 @@ struct HTTP1ResponseBytes {
     }
 
     /// Connection, Keep-Alive, Proxy-Connection and Upgrade: meaningless on an HTTP/2 stream.
-    private static func isConnectionSpecific(_ name: UnsafeRawBufferPointer) -> Bool {
-        switch name.count {
-        case 10: HeaderNames.equals(name, "connection") || HeaderNames.equals(name, "keep-alive")
-        case 16: HeaderNames.equals(name, "proxy-connection")
-        case 7: HeaderNames.equals(name, "upgrade")
-        default: false
-        }
-    }
-
     /// The name in ASCII lower case, as HTTP/2 requires, written straight into the string (a
     /// name of up to 15 bytes is then stored inline): mapping into an array first cost an
     /// allocation or two per field.
     static func lowercased(_ name: UnsafeRawBufferPointer) -> String {
         String(unsafeUninitializedCapacity: name.count) { buffer in
             for index in 0..<name.count {
-                let byte = name[index]
-                buffer[index] = byte &- 0x41 < 26 ? byte | 0x20 : byte
+                buffer[index] = HeaderNames.asciiLowercased(name[index])
             }
             return name.count
         }

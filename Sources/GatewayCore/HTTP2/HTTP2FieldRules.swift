@@ -38,8 +38,10 @@ public enum HTTP2FieldRules {
         for (name, value, _) in block {
             if name.utf8.first == UInt8(ascii: ":") {
                 if inRegular { return .pseudoAfterRegular }
-                guard isToken(name.utf8.dropFirst()) else { return .badName }
-                guard !contains(value, where: { $0 <= 0x20 || $0 == 0x7F }) else { return .badPseudoValue }
+                guard withBytes(name.dropFirst(), isToken) else { return .badName }
+                guard !withBytes(value[...], { $0.contains { $0 <= 0x20 || $0 == 0x7F } }) else {
+                    return .badPseudoValue
+                }
                 let bit: UInt8
                 switch name {
                 case ":path": bit = Pseudo.path
@@ -84,36 +86,26 @@ public enum HTTP2FieldRules {
     }
 
     private static func regularViolation(_ name: String, _ value: String) -> Violation? {
-        guard isToken(name.utf8[...]) else { return .badName }
-        // By length first: a string comparison per forbidden name cost more than the scans.
-        let connectionSpecific =
-            switch name.utf8.count {
-            case 7: name == "upgrade"
-            case 10: name == "connection" || name == "keep-alive"
-            case 16: name == "proxy-connection"
-            case 17: name == "transfer-encoding"
-            default: false
-            }
-        if connectionSpecific { return .connectionSpecific }
-        return contains(value, where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) ? .badValue : nil
+        let nameViolation: Violation? = withBytes(name[...]) { bytes in
+            guard isToken(bytes) else { return .badName }
+            return HeaderNames.isConnectionSpecific(bytes) ? .connectionSpecific : nil
+        }
+        if let nameViolation { return nameViolation }
+        return withBytes(value[...], { $0.contains { $0 == 0 || $0 == 0x0A || $0 == 0x0D } }) ? .badValue : nil
     }
 
     /// RFC 9110 §5.6.2's `tchar`, without A–Z (HTTP/2 names are lower case), at least one.
-    private static func isToken(_ name: Substring.UTF8View) -> Bool {
-        guard !name.isEmpty else { return false }
-        return name.withContiguousStorageIfAvailable { bytes in bytes.allSatisfy(isTokenByte) }
-            ?? name.allSatisfy(isTokenByte)
+    private static func isToken(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !bytes.isEmpty && bytes.allSatisfy { ByteScan.isTokenByte($0) && HeaderNames.asciiLowercased($0) == $0 }
     }
 
+    /// `body` on the text's bytes, read in place (a decoded field is a native, contiguous string).
     @inline(__always)
-    private static func isTokenByte(_ byte: UInt8) -> Bool {
-        ByteScan.isTokenByte(byte) && byte &- 0x41 >= 26
-    }
-
-    /// Scans the value's bytes in place (a native string is contiguous; others are walked).
-    @inline(__always)
-    private static func contains(_ value: String, where test: (UInt8) -> Bool) -> Bool {
-        value.utf8.withContiguousStorageIfAvailable { bytes in bytes.contains(where: test) }
-            ?? value.utf8.contains(where: test)
+    private static func withBytes<R>(_ text: Substring, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable({ body(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        var copy = String(text)
+        return copy.withUTF8 { body(UnsafeRawBufferPointer($0)) }
     }
 }

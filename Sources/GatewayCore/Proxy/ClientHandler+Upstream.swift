@@ -11,7 +11,7 @@ extension ClientHandler: UpstreamDelegate {
             // Upgrade is never forwarded, so a 101 is an upstream fault; it never reaches the client.
             failBeforeHead(exchange, .switchingProtocols)
         case .head(let upstreamHead):
-            if exchange.isBalanced,
+            if exchange.rewritable != nil,
                 let index = exchange.plan.endpoints.endpoints.firstIndex(where: {
                     $0.endpointID == exchange.plan.upstream.endpointID
                 })

@@ -54,12 +54,13 @@ enum ClientResponseHead {
         // Written back, a line can grow by a space and a CR (`X:1\n` becomes `X: 1\r\n`) and a
         // rewritten Location by the public prefix; the gateway's own fields take ~500 bytes. An
         // estimate only: `write` runs again when it was short.
+        let status = head.status
         let estimate =
-            HeadSerializer.statusLineSize(head.status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
+            HeadSerializer.statusLineSize(status) + head.fields.bytes.readableBytes + 2 * head.fields.lineCount
             + head.locationLines * (context.location?.publicPrefix.utf8.count ?? 0) + 640
         var buffer = allocator.buffer(capacity: estimate)
         buffer.write(estimate: estimate) { writer in
-            HeadSerializer.writeStatusLine(version: version, status: head.status, into: &writer)
+            HeadSerializer.writeStatusLine(version: version, status: status, into: &writer)
             var upstreamVaries = false
             head.fields.forEach { name, value in
                 if head.isConnectionNamed(name) { return }

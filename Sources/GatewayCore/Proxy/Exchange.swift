@@ -10,8 +10,6 @@ final class Exchange {
     /// What the upstream head was written from, kept only for a service with several endpoints:
     /// a retry on another endpoint writes it again for that endpoint (Host, target).
     let rewritable: (fields: ClientRequestHead.Fields, context: UpstreamRequestHead.Context)?
-    /// `rewritable != nil`, set once: every response head asks, and need not touch the tuple.
-    let isBalanced: Bool
     /// The client's body was chunked: the gateway re-chunks what the decoder de-chunked.
     let upstreamChunked: Bool
     var plan: ForwardPlan
@@ -46,7 +44,6 @@ final class Exchange {
         self.clientHead = clientHead
         self.upstreamHead = upstreamHead
         self.rewritable = rewritable
-        isBalanced = rewritable != nil
         self.upstreamChunked = upstreamChunked
         self.plan = plan
         self.requestID = requestID

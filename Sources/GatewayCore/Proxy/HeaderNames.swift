@@ -76,6 +76,17 @@ enum HeaderNames {
         byte &- 0x41 < 26 ? byte | 0x20 : byte
     }
 
+    /// The connection-specific fields RFC 9113 §8.2.2 forbids in HTTP/2 (TE has its own rule).
+    static func isConnectionSpecific(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 7: equals(name, "upgrade")
+        case 10: equals(name, "connection") || equals(name, "keep-alive")
+        case 16: equals(name, "proxy-connection")
+        case 17: equals(name, "transfer-encoding")
+        default: false
+        }
+    }
+
     static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
         // Dispatch on length first: most fields are none of these and cost one switch.
         switch name.count {

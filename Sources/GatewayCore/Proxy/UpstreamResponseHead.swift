@@ -6,9 +6,9 @@ import NIOHTTP1
 /// Most fields go to the client unchanged, so they are never turned into strings: `fields` holds
 /// the field lines as received, validated by `UpstreamFieldLines`.
 struct UpstreamResponseHead {
-    var status: HTTPResponseStatus
-    /// `status.code`, read once: NIO's getter copies the enum, two reference counts per read.
-    let code: Int
+    /// The status code as parsed. Kept as a number: NIO's `HTTPResponseStatus.code` copies the
+    /// enum, two reference counts per read, and most readers want the number.
+    var code: Int
     var isHTTP10: Bool
     var keepAlive: Bool
     var contentLength: Int?
@@ -19,19 +19,8 @@ struct UpstreamResponseHead {
     /// Names the upstream's Connection header lists besides close and keep-alive, ASCII lower-cased.
     var connectionNamed: [[UInt8]]
 
-    init(
-        status: HTTPResponseStatus, isHTTP10: Bool, keepAlive: Bool, contentLength: Int?, fields: UpstreamFieldLines,
-        locationLines: Int, connectionNamed: [[UInt8]]
-    ) {
-        self.status = status
-        code = Int(status.code)
-        self.isHTTP10 = isHTTP10
-        self.keepAlive = keepAlive
-        self.contentLength = contentLength
-        self.fields = fields
-        self.locationLines = locationLines
-        self.connectionNamed = connectionNamed
-    }
+    /// The status with its standard reason phrase, for the client's status line.
+    var status: HTTPResponseStatus { HTTPResponseStatus(statusCode: code) }
 
     /// Whether the upstream's Connection header names `name`, making it hop-by-hop whatever it is.
     func isConnectionNamed(_ name: UnsafeRawBufferPointer) -> Bool {

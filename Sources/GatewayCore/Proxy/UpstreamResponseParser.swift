@@ -236,7 +236,7 @@ struct UpstreamResponseParser {
         }
         return ParsedHead(
             head: UpstreamResponseHead(
-                status: HTTPResponseStatus(statusCode: code), isHTTP10: isHTTP10,
+                code: code, isHTTP10: isHTTP10,
                 keepAlive: !close && (!isHTTP10 || keepAliveToken),
                 contentLength: chunked ? nil : contentLength, fields: fields, locationLines: locations,
                 connectionNamed: named),

@@ -40,7 +40,7 @@ import Testing
     static func head(_ fields: [UInt8]) throws -> [UInt8] {
         let lines = try UpstreamFieldLines(validating: ByteBuffer(bytes: fields)) { _, _ in }
         let upstream = UpstreamResponseHead(
-            status: .ok, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 1,
+            code: 200, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 1,
             connectionNamed: [])
         let out = ClientResponseHead.make(
             from: upstream, version: .http1_1, context: context, framing: .contentLength(0),
@@ -77,7 +77,7 @@ import Testing
         let lines = try UpstreamFieldLines(validating: ByteBuffer(bytes: Array("X^: 1\r\nX-Hop: 2\r\n".utf8))) { _, _ in
         }
         let upstream = UpstreamResponseHead(
-            status: .ok, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 0,
+            code: 200, isHTTP10: false, keepAlive: true, contentLength: 0, fields: lines, locationLines: 0,
             connectionNamed: [Array("x~".utf8), Array("x-hop".utf8)])
         let out = ClientResponseHead.make(
             from: upstream, version: .http1_1, context: Self.context, framing: nil, allocator: ByteBufferAllocator())
