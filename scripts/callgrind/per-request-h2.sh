@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Instructions per proxied GET over HTTP/2 + TLS, by callgrind (deterministic, unlike the timings
-# of ../shared/bench/h2.sh): (I(2400) - I(400)) / 2000 with h2load on one connection x 100
-# streams (scenario b's shape), a Python upstream, the full pipeline (valid JWT, limiter, CORS,
-# access log, metrics). The handshake and start-up are in both runs and cancel out.
+# Instructions per proxied GET over HTTP/2 + TLS, by callgrind (steadier than the timings of
+# ../shared/bench/h2.sh, but repeats differ by up to ~+-6k: how many streams one read brings
+# varies under valgrind, so compare two or three runs): (I(2400) - I(400)) / 2000 with h2load
+# on one connection x 100 streams (scenario b's shape), a Python upstream, the full pipeline
+# (valid JWT, limiter, CORS, access log, metrics). The handshake and start-up are in both runs and cancel out.
 # Needs valgrind, h2load (nghttp2-client), openssl and python3.
 #
 #   scripts/callgrind/per-request-h2.sh .build/release/aegis-gateway
