@@ -111,6 +111,7 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
             return
         }
         var frames: [HTTP2Frame.FramePayload] = []
+        frames.reserveCapacity(parts.count)
         var index = 0
         while index < parts.count {
             let endsNext = index + 1 < parts.count && parts[index + 1] == .end

@@ -74,6 +74,8 @@ enum ClientPipeline {
                 maxGraceTime: .seconds(configuration.shutdownGraceSeconds), keepalive: nil))
         let sync = channel.pipeline.syncOperations
         let peer = channel.remoteAddress.flatMap(IPAddress.init)
+        // Next to TLS, so each record carries as many frames as fit.
+        try sync.addHandler(HTTP2WriteJoiner())
         try sync.addHandler(
             HTTP2GoAwayWatcher(abused: {
                 if let peer { banAfterAbuse(peer, shared: shared, loop: loop) }
@@ -82,7 +84,7 @@ enum ClientPipeline {
         try sync.addHandler(HTTP2FlushCoalescer())
         _ = try sync.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
-            streamDelegate: manager.http2StreamDelegate
+            streamDelegate: HTTP2StreamDelegateBox(manager.http2StreamDelegate)
         ) { streamChannel in
             streamChannel.eventLoop.makeCompletedFuture {
                 let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)

@@ -1,0 +1,83 @@
+import NIOCore
+
+/// Joins an HTTP/2 connection's small writes into one buffer before TLS.
+///
+/// NIO writes every frame header as a buffer of its own and a DATA frame's payload as another,
+/// and NIOSSL seals each buffer it is given as a TLS record of its own: a small response was
+/// three records (HEADERS, the DATA header, its payload), each an `SSL_write` and an AEAD seal,
+/// ~10k instructions per proxied GET (callgrind, one connection × 100 streams). Joined, the
+/// responses of a tick leave in records of up to 16 KiB, as nginx sends them. A write over
+/// `joinLimit` bytes (a large DATA payload) is not copied: what is held goes first, then it.
+final class HTTP2WriteJoiner: ChannelDuplexHandler {
+    typealias InboundIn = NIOAny
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// Writes up to this size are copied into the held buffer.
+    static let joinLimit = 2048
+    /// A TLS record's largest plaintext: a held buffer goes down once it would grow past it.
+    static let recordSize = 16384
+
+    private var held: ByteBuffer?
+    private var promises: [EventLoopPromise<Void>] = []
+    private var isActive = true
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard isActive, case .byteBuffer(var bytes) = unwrapOutboundIn(data), bytes.readableBytes <= Self.joinLimit
+        else {
+            release(context)
+            context.write(data, promise: promise)
+            return
+        }
+        if let count = held?.readableBytes, count + bytes.readableBytes > Self.recordSize { release(context) }
+        if held == nil { held = context.channel.allocator.buffer(capacity: Self.recordSize) }
+        held!.writeBuffer(&bytes)
+        if let promise { promises.append(promise) }
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        release(context)
+        context.flush()
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        if held != nil {
+            release(context)
+            context.flush()
+        }
+        context.close(mode: mode, promise: promise)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        isActive = false
+        release(context)
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        held = nil
+        let failed = promises
+        promises = []
+        for promise in failed { promise.fail(ChannelError.ioOnClosedChannel) }
+    }
+
+    /// Writes what is held, its writers' promises completed with that one write.
+    private func release(_ context: ChannelHandlerContext) {
+        guard let buffer = held else { return }
+        held = nil
+        let waiting = promises
+        promises.removeAll(keepingCapacity: true)
+        switch waiting.count {
+        case 0:
+            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: nil)
+        case 1:
+            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: waiting[0])
+        default:
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.assumeIsolated().whenComplete { result in
+                for promise in waiting { promise.completeWith(result) }
+            }
+            context.write(wrapOutboundOut(.byteBuffer(buffer)), promise: written)
+        }
+    }
+}
