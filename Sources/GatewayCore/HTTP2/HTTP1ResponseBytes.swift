@@ -210,8 +210,13 @@ struct HTTP1ResponseBytes {
             if HeaderNames.equals(name, "ratelimit-policy") { return "ratelimit-policy" }
             if HeaderNames.equals(name, "content-encoding") { return "content-encoding" }
             if HeaderNames.equals(name, "www-authenticate") { return "www-authenticate" }
+        case 22:
+            if HeaderNames.equals(name, "access-control-max-age") { return "access-control-max-age" }
         case 27:
             if HeaderNames.equals(name, "access-control-allow-origin") { return "access-control-allow-origin" }
+        case 28:
+            if HeaderNames.equals(name, "access-control-allow-methods") { return "access-control-allow-methods" }
+            if HeaderNames.equals(name, "access-control-allow-headers") { return "access-control-allow-headers" }
         case 29:
             if HeaderNames.equals(name, "access-control-expose-headers") { return "access-control-expose-headers" }
         case 32:

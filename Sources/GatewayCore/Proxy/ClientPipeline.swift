@@ -86,11 +86,15 @@ enum ClientPipeline {
             mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
             streamDelegate: HTTP2StreamDelegateBox(manager.http2StreamDelegate)
         ) { streamChannel in
-            streamChannel.eventLoop.makeCompletedFuture {
+            // Not `makeCompletedFuture`: its generic `Result` cost two metadata lookups per stream.
+            do {
                 let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)
                 let streamSync = streamChannel.pipeline.syncOperations
                 try streamSync.addHandler(HTTP2StreamCodec())
                 try streamSync.addHandler(client)
+                return streamChannel.eventLoop.makeSucceededVoidFuture()
+            } catch {
+                return streamChannel.eventLoop.makeFailedFuture(error)
             }
         }
         try sync.addHandler(manager)

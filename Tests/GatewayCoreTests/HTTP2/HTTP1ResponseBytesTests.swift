@@ -79,6 +79,39 @@ import Testing
         }
     }
 
+    @Test func commonNamesComeAsTheirLiteralsOthersLowerCased() {
+        let names = [
+            "Date", "VARY", "etag", "Server", "Expires", "Location", "RateLimit", "Set-Cookie", "Retry-After",
+            "Content-Type", "X-Request-ID", "Cache-Control", "Last-Modified", "Accept-Ranges", "Content-Length",
+            "RateLimit-Policy", "Content-Encoding", "WWW-Authenticate", "Access-Control-Max-Age",
+            "Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers",
+            "Access-Control-Expose-Headers", "Access-Control-Allow-Credentials", "X-Custom", "Dat3", "content-typo",
+        ]
+        for name in names {
+            let read = Array(name.utf8).withUnsafeBytes { HTTP1ResponseBytes.fieldName($0) }
+            #expect(read == name.lowercased())
+        }
+    }
+
+    @Test func varyingFieldsGoWithoutIndexingAfterTheRest() {
+        let fields: [HTTP1ResponseBytes.Field] = [
+            .init(name: "content-type", value: "application/json"), .init(name: "x-request-id", value: "r1"),
+            .init(name: "set-cookie", value: "a=1"), .init(name: "vary", value: "Origin"),
+            .init(name: "set-cookie", value: "b=2"),
+        ]
+        let block = HTTP2StreamCodec.block(status: 201, fields)
+        #expect(
+            block.map { [$0.name, $0.value] } == [
+                [":status", "201"], ["content-type", "application/json"], ["vary", "Origin"], ["x-request-id", "r1"],
+                ["set-cookie", "a=1"], ["set-cookie", "b=2"],
+            ])
+        #expect(
+            block.map { $0.indexable } == [
+                .indexable, .indexable, .indexable, .nonIndexable, .nonIndexable, .nonIndexable,
+            ])
+        #expect(HTTP2StreamCodec.block(status: 200, []).map { $0.value } == ["200"])
+    }
+
     @Test func aResponseToHEADHasNoBodyAndAnInterimIsDropped() throws {
         let head = Array("HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\n".utf8)
         let (value, body, ends) = try Self.read(head, cuts: [], method: .HEAD)
