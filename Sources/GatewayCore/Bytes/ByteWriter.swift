@@ -91,16 +91,15 @@ struct ByteWriter {
             var shift = (digits - 1) * 4
             var at = count
             while shift >= 0 {
-                let nibble = Int(truncatingIfNeeded: value >> UInt64(shift) & 0xF)
-                base.storeBytes(of: Self.hexDigits.utf8Start[nibble], toByteOffset: at, as: UInt8.self)
+                let nibble = UInt8(truncatingIfNeeded: value >> UInt64(shift) & 0xF)
+                // '0'…'9', then 'a'…'f' (0x61 = 10 + 0x57).
+                base.storeBytes(of: nibble &+ (nibble < 10 ? 0x30 : 0x57), toByteOffset: at, as: UInt8.self)
                 at += 1
                 shift -= 4
             }
         }
         count += digits
     }
-
-    private static let hexDigits: StaticString = "0123456789abcdef"
 
     /// `value` in lower-case hex without leading zeros (RFC 5952 groups, chunk sizes).
     mutating func putHex(_ value: UInt64) {

@@ -1,6 +1,12 @@
 import NIOCore
 import NIOHTTP1
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads back the HTTP/1.1 response bytes `ClientHandler` writes, as response parts: on an
 /// HTTP/2 stream the same handler serves the request, and this turns its bytes into what
 /// `HTTP2StreamCodec` sends as HEADERS and DATA frames. Field names come out lower-cased and
@@ -36,6 +42,12 @@ struct HTTP1ResponseBytes {
     private var pending: ByteBuffer?
     /// The request's method: a response to HEAD has no body whatever its fields say.
     var requestMethod = HTTPMethod.GET
+    /// The connection's last value of each common field whose value rarely changes.
+    private let values: HTTP2FieldValues
+
+    init(values: HTTP2FieldValues = HTTP2FieldValues()) {
+        self.values = values
+    }
 
     /// Feeds bytes in order; returns the parts they complete.
     mutating func feed(_ bytes: ByteBuffer) throws(Failure) -> [Part] {
@@ -55,7 +67,7 @@ struct HTTP1ResponseBytes {
             case .head:
                 guard let end = Self.headEnd(in: buffer) else { break loop }
                 let headBytes = buffer.readSlice(length: end + 4)!
-                let (status, fields, framing) = try Self.parseHead(headBytes, method: requestMethod)
+                let (status, fields, framing) = try Self.parseHead(headBytes, method: requestMethod, values: values)
                 if status < 200 {
                     // An interim 100 Continue: HTTP/2 carries it as its own HEADERS; dropped here.
                     continue
@@ -128,7 +140,7 @@ struct HTTP1ResponseBytes {
     /// The head's status and fields, read from the bytes without splitting strings: a name or a
     /// value becomes a `String` once, as `HTTPHeaders` needs it.
     private static func parseHead(
-        _ bytes: ByteBuffer, method: HTTPMethod
+        _ bytes: ByteBuffer, method: HTTPMethod, values: HTTP2FieldValues
     ) throws(Failure) -> (status: Int, fields: [Field], framing: Framing) {
         let parsed: (Int, [Field], Int?, Bool)? = bytes.withUnsafeReadableBytes { raw in
             // "HTTP/1.x NNN": the writer is ours, so the status code is always at 9..<12.
@@ -158,7 +170,8 @@ struct HTTP1ResponseBytes {
                     if name.count == 14 && HeaderNames.equals(name, "content-length") {
                         length = Int(String(decoding: value, as: UTF8.self))
                     }
-                    fields.append(Field(name: Self.fieldName(name), value: String(decoding: value, as: UTF8.self)))
+                    let (fieldName, slot) = Self.commonField(name)
+                    fields.append(Field(name: fieldName, value: values.value(value, slot: slot)))
                 }
                 line = end + 2
             }
@@ -179,54 +192,60 @@ struct HTTP1ResponseBytes {
     /// The name as HTTP/2 sends it: a common one as its literal, which costs no allocation and no
     /// reference counting (made from the bytes, a name cost ~390 instructions, a tenth of the
     /// read-back); any other lower-cased.
-    static func fieldName(_ name: UnsafeRawBufferPointer) -> String {
+    static func fieldName(_ name: UnsafeRawBufferPointer) -> String { commonField(name).name }
+
+    /// `fieldName`, and for a field whose value is nearly always the same (CORS, content-type,
+    /// server, ...) its slot in `HTTP2FieldValues` (0: none).
+    static func commonField(_ name: UnsafeRawBufferPointer) -> (name: String, slot: Int) {
         switch name.count {
         case 4:
-            if HeaderNames.equals(name, "date") { return "date" }
-            if HeaderNames.equals(name, "vary") { return "vary" }
-            if HeaderNames.equals(name, "etag") { return "etag" }
+            if HeaderNames.equals(name, "date") { return ("date", 0) }
+            if HeaderNames.equals(name, "vary") { return ("vary", 3) }
+            if HeaderNames.equals(name, "etag") { return ("etag", 0) }
         case 6:
-            if HeaderNames.equals(name, "server") { return "server" }
+            if HeaderNames.equals(name, "server") { return ("server", 2) }
         case 7:
-            if HeaderNames.equals(name, "expires") { return "expires" }
+            if HeaderNames.equals(name, "expires") { return ("expires", 0) }
         case 8:
-            if HeaderNames.equals(name, "location") { return "location" }
+            if HeaderNames.equals(name, "location") { return ("location", 0) }
         case 9:
-            if HeaderNames.equals(name, "ratelimit") { return "ratelimit" }
+            if HeaderNames.equals(name, "ratelimit") { return ("ratelimit", 0) }
         case 10:
-            if HeaderNames.equals(name, "set-cookie") { return "set-cookie" }
+            if HeaderNames.equals(name, "set-cookie") { return ("set-cookie", 0) }
         case 11:
-            if HeaderNames.equals(name, "retry-after") { return "retry-after" }
+            if HeaderNames.equals(name, "retry-after") { return ("retry-after", 0) }
         case 12:
-            if HeaderNames.equals(name, "content-type") { return "content-type" }
-            if HeaderNames.equals(name, "x-request-id") { return "x-request-id" }
+            if HeaderNames.equals(name, "content-type") { return ("content-type", 1) }
+            if HeaderNames.equals(name, "x-request-id") { return ("x-request-id", 0) }
         case 13:
-            if HeaderNames.equals(name, "cache-control") { return "cache-control" }
-            if HeaderNames.equals(name, "last-modified") { return "last-modified" }
-            if HeaderNames.equals(name, "accept-ranges") { return "accept-ranges" }
+            if HeaderNames.equals(name, "cache-control") { return ("cache-control", 4) }
+            if HeaderNames.equals(name, "last-modified") { return ("last-modified", 0) }
+            if HeaderNames.equals(name, "accept-ranges") { return ("accept-ranges", 12) }
         case 14:
-            if HeaderNames.equals(name, "content-length") { return "content-length" }
+            if HeaderNames.equals(name, "content-length") { return ("content-length", 0) }
         case 16:
-            if HeaderNames.equals(name, "ratelimit-policy") { return "ratelimit-policy" }
-            if HeaderNames.equals(name, "content-encoding") { return "content-encoding" }
-            if HeaderNames.equals(name, "www-authenticate") { return "www-authenticate" }
+            if HeaderNames.equals(name, "ratelimit-policy") { return ("ratelimit-policy", 5) }
+            if HeaderNames.equals(name, "content-encoding") { return ("content-encoding", 13) }
+            if HeaderNames.equals(name, "www-authenticate") { return ("www-authenticate", 0) }
         case 22:
-            if HeaderNames.equals(name, "access-control-max-age") { return "access-control-max-age" }
+            if HeaderNames.equals(name, "access-control-max-age") { return ("access-control-max-age", 9) }
         case 27:
-            if HeaderNames.equals(name, "access-control-allow-origin") { return "access-control-allow-origin" }
+            if HeaderNames.equals(name, "access-control-allow-origin") { return ("access-control-allow-origin", 6) }
         case 28:
-            if HeaderNames.equals(name, "access-control-allow-methods") { return "access-control-allow-methods" }
-            if HeaderNames.equals(name, "access-control-allow-headers") { return "access-control-allow-headers" }
+            if HeaderNames.equals(name, "access-control-allow-methods") { return ("access-control-allow-methods", 7) }
+            if HeaderNames.equals(name, "access-control-allow-headers") { return ("access-control-allow-headers", 8) }
         case 29:
-            if HeaderNames.equals(name, "access-control-expose-headers") { return "access-control-expose-headers" }
+            if HeaderNames.equals(name, "access-control-expose-headers") {
+                return ("access-control-expose-headers", 10)
+            }
         case 32:
             if HeaderNames.equals(name, "access-control-allow-credentials") {
-                return "access-control-allow-credentials"
+                return ("access-control-allow-credentials", 11)
             }
         default:
             break
         }
-        return lowercased(name)
+        return (lowercased(name), 0)
     }
 
     /// The name in ASCII lower case, as HTTP/2 requires, written straight into the string (a
@@ -247,5 +266,28 @@ struct HTTP1ResponseBytes {
             return nil
         }
         return cr + 1 < raw.count && raw[cr + 1] == 0x0A ? cr : nil
+    }
+}
+
+/// The last value a connection's responses carried for each common field whose value rarely
+/// changes: a response whose value is the same bytes reuses the `String` (CORS values run to 70
+/// bytes; made anew, each cost an allocation and a UTF-8 check per response). One per HTTP/2
+/// connection, on its event loop.
+final class HTTP2FieldValues {
+    private var last = [String?](repeating: nil, count: 14)
+
+    /// `bytes` as a `String`: the slot's last one when the bytes are equal.
+    func value(_ bytes: UnsafeRawBufferPointer, slot: Int) -> String {
+        guard slot > 0 else { return String(decoding: bytes, as: UTF8.self) }
+        if let cached = last[slot], cached.utf8.count == bytes.count,
+            cached.utf8.withContiguousStorageIfAvailable({
+                bytes.isEmpty || memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }) == true
+        {
+            return cached
+        }
+        let made = String(decoding: bytes, as: UTF8.self)
+        last[slot] = made
+        return made
     }
 }

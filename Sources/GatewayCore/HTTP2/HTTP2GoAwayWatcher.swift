@@ -35,46 +35,62 @@ final class HTTP2GoAwayWatcher: ChannelOutboundHandler {
 }
 
 /// Frame boundaries in a stream of HTTP/2 frames (RFC 9113 §4.1), fed in pieces of any size.
+/// Read in place, no array per header: it sees every byte the connection writes.
 struct HTTP2FrameBoundaries {
     /// Payload bytes of the current frame still to skip.
     private var skipping = 0
-    /// The current frame's header, while incomplete.
-    private var header: [UInt8] = []
-    /// Set when a GOAWAY's header was seen; its error code is the payload's bytes 4..<8.
-    private var goAwayPayload: [UInt8]?
+    /// How many bytes of the current frame's 9-byte header were read.
+    private var headerRead = 0
+    /// The current frame's payload length, from its header's first three bytes.
+    private var length = 0
+    /// While in a GOAWAY's payload: how many of its first 8 bytes were read (its error code is
+    /// bytes 4..<8); nil in other frames.
+    private var goAwayRead: Int?
+    private var code: UInt32 = 0
 
     /// The error code of the first GOAWAY with one other than NO_ERROR whose code this feed
     /// completed; nil when none. Payloads other than GOAWAY's are skipped in one step, not byte
     /// by byte.
     mutating func feed(_ bytes: ByteBuffer) -> UInt32? {
-        let view = bytes.readableBytesView
-        var index = view.startIndex
-        var found: UInt32? = nil
-        while index < view.endIndex {
-            if skipping > 0 {
-                if goAwayPayload == nil {
-                    let step = min(skipping, view.endIndex - index)
-                    skipping -= step
-                    index += step
+        bytes.withUnsafeReadableBytes { raw in
+            var index = 0
+            var found: UInt32? = nil
+            while index < raw.count {
+                if skipping > 0 {
+                    guard let read = goAwayRead else {
+                        let step = min(skipping, raw.count - index)
+                        skipping -= step
+                        index += step
+                        continue
+                    }
+                    if read >= 4 { code = code << 8 | UInt32(raw[index]) }
+                    skipping -= 1
+                    index += 1
+                    goAwayRead = read + 1
+                    if read + 1 == 8 {
+                        if found == nil && code != 0 { found = code }
+                        goAwayRead = nil
+                    }
                     continue
                 }
-                goAwayPayload!.append(view[index])
-                skipping -= 1
+                let byte = raw[index]
                 index += 1
-                if goAwayPayload!.count == 8 {
-                    let code = goAwayPayload![4..<8].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-                    if found == nil && code != 0 { found = code }
-                    goAwayPayload = nil
+                headerRead += 1
+                switch headerRead {
+                case 1...3:
+                    length = length << 8 | Int(byte)
+                case 4:
+                    goAwayRead = byte == 7 && length >= 8 ? 0 : nil
+                    code = 0
+                case 9:
+                    skipping = length
+                    length = 0
+                    headerRead = 0
+                default:
+                    break
                 }
-                continue
             }
-            header.append(view[index])
-            index += 1
-            guard header.count == 9 else { continue }
-            skipping = Int(header[0]) << 16 | Int(header[1]) << 8 | Int(header[2])
-            goAwayPayload = header[3] == 7 && skipping >= 8 ? [] : nil
-            header.removeAll(keepingCapacity: true)
+            return found
         }
-        return found
     }
 }

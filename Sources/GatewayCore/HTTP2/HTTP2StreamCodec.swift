@@ -17,11 +17,16 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = HTTP2Frame.FramePayload
 
-    private var reader = HTTP1ResponseBytes()
+    private var reader: HTTP1ResponseBytes
     private var sawHead = false
     /// Completes once the frame ending the response is written: an empty write (`ClientHandler`
     /// closing after its response) completes with it, not before.
     private var lastWrite: EventLoopFuture<Void>?
+
+    /// `values`: the connection's, shared by its streams.
+    init(values: HTTP2FieldValues = HTTP2FieldValues()) {
+        reader = HTTP1ResponseBytes(values: values)
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

@@ -67,6 +67,7 @@ enum ClientPipeline {
         stream.outboundBufferSizeHighWatermark = 1 << 20
         stream.outboundBufferSizeLowWatermark = 256 * 1024
         let bound = NIOLoopBound(loop, eventLoop: channel.eventLoop)
+        let values = NIOLoopBound(HTTP2FieldValues(), eventLoop: channel.eventLoop)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
@@ -90,7 +91,7 @@ enum ClientPipeline {
             do {
                 let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)
                 let streamSync = streamChannel.pipeline.syncOperations
-                try streamSync.addHandler(HTTP2StreamCodec())
+                try streamSync.addHandler(HTTP2StreamCodec(values: values.value))
                 try streamSync.addHandler(client)
                 return streamChannel.eventLoop.makeSucceededVoidFuture()
             } catch {

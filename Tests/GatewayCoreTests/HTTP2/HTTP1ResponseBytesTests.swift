@@ -93,6 +93,25 @@ import Testing
         }
     }
 
+    @Test func aConnectionsRepeatedValuesAreReadOnce() {
+        let values = HTTP2FieldValues()
+        func read(_ text: String, slot: Int) -> String {
+            Array(text.utf8).withUnsafeBytes { values.value($0, slot: slot) }
+        }
+        let long = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
+        let first = read(long, slot: 7)
+        let again = read(long, slot: 7)
+        #expect(again == long)
+        first.utf8.withContiguousStorageIfAvailable { a in
+            again.utf8.withContiguousStorageIfAvailable { b in
+                #expect(a.baseAddress == b.baseAddress, "the same string")
+            }
+        }
+        #expect(read("GET", slot: 7) == "GET", "another value replaces it")
+        #expect(read("", slot: 7).isEmpty)
+        #expect(read(long, slot: 0) == long, "slot 0 keeps nothing")
+    }
+
     @Test func varyingFieldsGoWithoutIndexingAfterTheRest() {
         let fields: [HTTP1ResponseBytes.Field] = [
             .init(name: "content-type", value: "application/json"), .init(name: "x-request-id", value: "r1"),
