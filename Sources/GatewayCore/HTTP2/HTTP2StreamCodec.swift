@@ -3,20 +3,16 @@ import NIOHPACK
 import NIOHTTP1
 import NIOHTTP2
 
-/// The one handler between an HTTP/2 stream and its `ClientHandler`: HEADERS and DATA in become
-/// request parts, the handler's HTTP/1.1 response bytes out become HEADERS and DATA (read back by
-/// `HTTP1ResponseBytes`). One hop each way instead of NIO's codec plus adapters, and a response
-/// that ends with its head or its body ends the stream in that same frame.
+/// What turns an HTTP/2 stream's frames into a `ClientHandler`'s request parts and its HTTP/1.1
+/// response bytes back into frames (read back by `HTTP1ResponseBytes`); a response that ends
+/// with its head or its body ends the stream in that same frame. Driven by the stream's
+/// `ClientHandler`, not a handler of its own: a second handler per stream cost a context, its
+/// casts and a pipeline hop for every read, write, flush and read request.
 ///
 /// The header blocks are checked here (`HTTP2FieldRules`: RFC 9113 §8.2–§8.3, pseudo-fields,
 /// lower-case names, no connection-specific fields, TE only `trailers`); NIO checks content-length
 /// against DATA.
-final class HTTP2StreamCodec: ChannelDuplexHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias InboundOut = ClientRequestPart
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = HTTP2Frame.FramePayload
-
+final class HTTP2StreamCodec {
     private var reader: HTTP1ResponseBytes
     private var sawHead = false
     /// Completes once the frame ending the response is written: an empty write (`ClientHandler`
@@ -28,13 +24,17 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         reader = HTTP1ResponseBytes(values: values)
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+    /// The request parts `payload` brings, to `deliver` in order; a malformed block resets the
+    /// stream instead.
+    func read(
+        _ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext, deliver: (ClientRequestPart) -> Void
+    ) {
+        switch payload {
         case .headers(let headers):
             if sawHead {
                 // Trailers: the request ends (their fields are not forwarded).
                 guard HTTP2FieldRules.trailersViolation(headers.headers) == nil else { return refuse(context) }
-                context.fireChannelRead(wrapInboundOut(.end))
+                deliver(.end)
                 return
             }
             sawHead = true
@@ -42,14 +42,12 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
                 let head = Self.requestHead(headers.headers, endStream: headers.endStream)
             else { return refuse(context) }
             reader.requestMethod = head.method
-            context.fireChannelRead(wrapInboundOut(.head(ClientRequestHead(head))))
-            if headers.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
+            deliver(.head(ClientRequestHead(head)))
+            if headers.endStream { deliver(.end) }
         case .data(let data):
             guard case .byteBuffer(let bytes) = data.data else { return }
-            if bytes.readableBytes > 0 || !data.endStream {
-                context.fireChannelRead(wrapInboundOut(.body(bytes)))
-            }
-            if data.endStream { context.fireChannelRead(wrapInboundOut(.end)) }
+            if bytes.readableBytes > 0 || !data.endStream { deliver(.body(bytes)) }
+            if data.endStream { deliver(.end) }
         default:
             break
         }
@@ -58,7 +56,7 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
     /// A malformed request (RFC 9113 §8.1.1) is a stream error: the stream is reset with
     /// PROTOCOL_ERROR, as NIO's own checks did, and nothing reaches the pipeline.
     private func refuse(_ context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.rstStream(.protocolError)), promise: nil)
+        context.writeAndFlush(NIOAny(HTTP2Frame.FramePayload.rstStream(.protocolError)), promise: nil)
         context.close(promise: nil)
     }
 
@@ -106,10 +104,11 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
         return HTTPRequestHead(version: .http2, method: httpMethod, uri: path, headers: HTTPHeaders(fields))
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    /// Writes the frames `bytes` (the handler's HTTP/1.1 response) complete.
+    func write(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         let parts: [HTTP1ResponseBytes.Part]
         do {
-            parts = try reader.feed(unwrapOutboundIn(data))
+            parts = try reader.feed(bytes)
         } catch {
             promise?.fail(error)
             context.close(promise: nil)
@@ -135,15 +134,15 @@ final class HTTP2StreamCodec: ChannelDuplexHandler {
             if let lastWrite { lastWrite.cascade(to: promise) } else { promise?.succeed() }
             return
         }
-        for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
+        for frame in frames { context.write(NIOAny(frame), promise: nil) }
         // Only the response's end is waited for by a later empty write.
         guard Self.endsStream(last) else {
-            context.write(wrapOutboundOut(last), promise: promise)
+            context.write(NIOAny(last), promise: promise)
             return
         }
         let written = promise ?? context.eventLoop.makePromise()
         lastWrite = written.futureResult
-        context.write(wrapOutboundOut(last), promise: written)
+        context.write(NIOAny(last), promise: written)
     }
 
     /// The response's header block. Built from a list, not by `add`, for the fields HPACK may

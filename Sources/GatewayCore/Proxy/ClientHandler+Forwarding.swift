@@ -30,7 +30,8 @@ extension ClientHandler {
             // We read the body ourselves, so we answer the client's Expect; the upstream never sees it.
             var interim = allocator.buffer(capacity: 25)
             interim.writeStaticString("HTTP/1.1 100 Continue\r\n\r\n")
-            context.writeAndFlush(wrapOutboundOut(interim), promise: nil)
+            send(interim, context: context)
+            context.flush()
         }
         connect(exchange, fresh: false)
     }

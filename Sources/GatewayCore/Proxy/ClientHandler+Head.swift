@@ -52,7 +52,7 @@ extension ClientHandler {
             allocator: allocator)
         // A response to HEAD has no body.
         if !method.isHEAD && !body.isEmpty { bytes.writeString(body) }
-        context.write(wrapOutboundOut(bytes), promise: nil)
+        send(bytes, context: context)
         endResponse(close: close)
     }
 
@@ -60,7 +60,7 @@ extension ClientHandler {
     func endResponse(close: Bool, last: ByteBuffer? = nil) {
         guard let context else { return }
         _ = machine.takeClientFlush()
-        if let last { context.write(wrapOutboundOut(last), promise: nil) }
+        if let last { send(last, context: context) }
         if close {
             closeAfterWrites(context)
         } else {
@@ -75,7 +75,7 @@ extension ClientHandler {
         let promise = context.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
         // An empty write carries the promise: it completes once everything before it is out.
-        context.write(wrapOutboundOut(channel.allocator.buffer(capacity: 0)), promise: promise)
+        send(channel.allocator.buffer(capacity: 0), context: context, promise: promise)
         context.flush()
     }
 }

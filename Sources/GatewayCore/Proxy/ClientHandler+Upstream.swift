@@ -52,7 +52,7 @@ extension ClientHandler: UpstreamDelegate {
             if framing == .length {
                 exchange.unsentHead = clientHead
             } else {
-                context.write(wrapOutboundOut(clientHead), promise: nil)
+                send(clientHead, context: context)
             }
             machine.wroteToClient()
         case .body(let buffer):
@@ -61,20 +61,17 @@ extension ClientHandler: UpstreamDelegate {
                 return
             case .chunked:
                 guard buffer.readableBytes > 0 else { return }
-                context.write(
-                    wrapOutboundOut(
-                        HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: allocator)),
-                    promise: nil)
-                context.write(wrapOutboundOut(buffer), promise: nil)
-                context.write(wrapOutboundOut(Self.crlf), promise: nil)
+                send(HeadSerializer.chunkHeader(size: buffer.readableBytes, allocator: allocator), context: context)
+                send(buffer, context: context)
+                send(Self.crlf, context: context)
             case .length, .untilClose:
                 if var head = exchange.unsentHead, buffer.readableBytes <= Self.bodyJoinedToHead {
                     exchange.unsentHead = nil
                     head.writeImmutableBuffer(buffer)
-                    context.write(wrapOutboundOut(head), promise: nil)
+                    send(head, context: context)
                 } else {
                     writeUnsentHead(exchange)
-                    context.write(wrapOutboundOut(buffer), promise: nil)
+                    send(buffer, context: context)
                 }
             }
             machine.wroteToClient()
@@ -102,7 +99,7 @@ extension ClientHandler: UpstreamDelegate {
     func writeUnsentHead(_ exchange: Exchange) {
         guard let head = exchange.unsentHead, let context else { return }
         exchange.unsentHead = nil
-        context.write(wrapOutboundOut(head), promise: nil)
+        send(head, context: context)
     }
 
     func upstreamReadComplete() {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 
 /// The gateway's one handler per client connection, after the HTTP codec: it performs what the
 /// connection's state machine (`ClientConnectionStateMachine`) decides and holds no state of its
@@ -13,8 +14,10 @@ import NIOHTTP1
 /// Pipelined requests are queued here rather than by `HTTPServerPipelineHandler`, which pauses
 /// reading after every request and so costs two `epoll_ctl` calls each.
 final class ClientHandler: ChannelDuplexHandler {
-    typealias InboundIn = ClientRequestPart
-    /// Responses leave as bytes framed here (`HeadSerializer`), not through NIO's encoder.
+    /// An HTTP/2 stream's frames (`http2`); HTTP/1.1 parts arrive by `received` instead.
+    typealias InboundIn = HTTP2Frame.FramePayload
+    /// Responses leave as bytes framed here (`HeadSerializer`), not through NIO's encoder; on an
+    /// HTTP/2 stream `http2` turns them into frames (`send`).
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
@@ -36,15 +39,18 @@ final class ClientHandler: ChannelDuplexHandler {
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
     /// The connection is TLS.
     private let secure: Bool
+    /// Set on an HTTP/2 stream: its frames in and out.
+    let http2: HTTP2StreamCodec?
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
     private var queued = CircularBuffer<ClientRequestPart>()
     /// Set while the queue is being handled, so a part handled from it does not handle it again.
     private var isHandlingQueue = false
 
-    init(shared: GatewayShared, loop: LoopContext, secure: Bool = false) {
+    init(shared: GatewayShared, loop: LoopContext, secure: Bool = false, http2: HTTP2StreamCodec? = nil) {
         self.shared = shared
         self.loop = loop
         self.secure = secure
+        self.http2 = http2
         machine = ClientConnectionStateMachine(timeouts: shared.clientTimeouts, now: .now())
     }
 
@@ -91,9 +97,21 @@ final class ClientHandler: ChannelDuplexHandler {
         handle(part, context: context, fromQueue: false)
     }
 
-    /// A part from `HTTP2StreamCodec`.
+    /// A frame of this HTTP/2 stream.
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        handle(unwrapInboundIn(data), context: context, fromQueue: false)
+        http2?.read(unwrapInboundIn(data), context: context) { part in
+            handle(part, context: context, fromQueue: false)
+        }
+    }
+
+    /// Writes response bytes: as they are on HTTP/1.1, as frames on an HTTP/2 stream.
+    @inline(__always)
+    func send(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>? = nil) {
+        if let http2 {
+            http2.write(bytes, context: context, promise: promise)
+        } else {
+            context.write(wrapOutboundOut(bytes), promise: promise)
+        }
     }
 
     private func handle(_ part: ClientRequestPart, context: ChannelHandlerContext, fromQueue: Bool) {

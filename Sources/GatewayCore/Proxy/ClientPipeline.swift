@@ -47,8 +47,9 @@ enum ClientPipeline {
         try sync.addHandler(client)
     }
 
-    /// One `ClientHandler` per stream, on the connection's event loop, so the forwarding path and
-    /// its upstream pool stay loop-local as for HTTP/1.1.
+    /// One `ClientHandler` per stream (its frames read and written by an `HTTP2StreamCodec`), on
+    /// the connection's event loop, so the forwarding path and its upstream pool stay loop-local
+    /// as for HTTP/1.1.
     static func configureHTTP2(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
         let configuration = shared.configuration
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
@@ -89,10 +90,9 @@ enum ClientPipeline {
         ) { streamChannel in
             // Not `makeCompletedFuture`: its generic `Result` cost two metadata lookups per stream.
             do {
-                let client = ClientHandler(shared: shared, loop: bound.value, secure: secure)
-                let streamSync = streamChannel.pipeline.syncOperations
-                try streamSync.addHandler(HTTP2StreamCodec(values: values.value))
-                try streamSync.addHandler(client)
+                let codec = HTTP2StreamCodec(values: values.value)
+                try streamChannel.pipeline.syncOperations.addHandler(
+                    ClientHandler(shared: shared, loop: bound.value, secure: secure, http2: codec))
                 return streamChannel.eventLoop.makeSucceededVoidFuture()
             } catch {
                 return streamChannel.eventLoop.makeFailedFuture(error)
