@@ -24,40 +24,33 @@ final class HTTP2StreamCodec {
         reader = HTTP1ResponseBytes(values: values)
     }
 
-    /// The request parts `payload` brings, to `deliver` in order; a malformed block resets the
-    /// stream instead.
-    func read(
-        _ payload: HTTP2Frame.FramePayload, context: ChannelHandlerContext, deliver: (ClientRequestPart) -> Void
-    ) {
+    /// The request parts `payload` brings, to `deliver` in order. False for a malformed block
+    /// (RFC 9113 §8.1.1): a stream error, the stream is to be reset with PROTOCOL_ERROR (as NIO's
+    /// own checks did) and nothing reaches the pipeline.
+    func read(_ payload: HTTP2Frame.FramePayload, deliver: (ClientRequestPart) -> Void) -> Bool {
         switch payload {
         case .headers(let headers):
             if sawHead {
                 // Trailers: the request ends (their fields are not forwarded).
-                guard HTTP2FieldRules.trailersViolation(headers.headers) == nil else { return refuse(context) }
+                guard HTTP2FieldRules.trailersViolation(headers.headers) == nil else { return false }
                 deliver(.end)
-                return
+                return true
             }
             sawHead = true
             guard HTTP2FieldRules.requestViolation(headers.headers) == nil,
                 let head = Self.requestHead(headers.headers, endStream: headers.endStream)
-            else { return refuse(context) }
+            else { return false }
             reader.requestMethod = head.method
             deliver(.head(ClientRequestHead(head)))
             if headers.endStream { deliver(.end) }
         case .data(let data):
-            guard case .byteBuffer(let bytes) = data.data else { return }
+            guard case .byteBuffer(let bytes) = data.data else { return true }
             if bytes.readableBytes > 0 || !data.endStream { deliver(.body(bytes)) }
             if data.endStream { deliver(.end) }
         default:
             break
         }
-    }
-
-    /// A malformed request (RFC 9113 §8.1.1) is a stream error: the stream is reset with
-    /// PROTOCOL_ERROR, as NIO's own checks did, and nothing reaches the pipeline.
-    private func refuse(_ context: ChannelHandlerContext) {
-        context.writeAndFlush(NIOAny(HTTP2Frame.FramePayload.rstStream(.protocolError)), promise: nil)
-        context.close(promise: nil)
+        return true
     }
 
     /// The request head for the pipeline. Host comes from `:authority` when absent; when both are
@@ -104,8 +97,14 @@ final class HTTP2StreamCodec {
         return HTTPRequestHead(version: .http2, method: httpMethod, uri: path, headers: HTTPHeaders(fields))
     }
 
-    /// Writes the frames `bytes` (the handler's HTTP/1.1 response) complete.
-    func write(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
+    /// Whether a frame ending the response was written.
+    private(set) var sentEnd = false
+
+    /// Writes (through `emit`) the frames `bytes` (the handler's HTTP/1.1 response) complete.
+    func write(
+        _ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?,
+        emit: (HTTP2Frame.FramePayload, EventLoopPromise<Void>?) -> Void
+    ) {
         let parts: [HTTP1ResponseBytes.Part]
         do {
             parts = try reader.feed(bytes)
@@ -134,15 +133,16 @@ final class HTTP2StreamCodec {
             if let lastWrite { lastWrite.cascade(to: promise) } else { promise?.succeed() }
             return
         }
-        for frame in frames { context.write(NIOAny(frame), promise: nil) }
+        for frame in frames { emit(frame, nil) }
         // Only the response's end is waited for by a later empty write.
         guard Self.endsStream(last) else {
-            context.write(NIOAny(last), promise: promise)
+            emit(last, promise)
             return
         }
+        sentEnd = true
         let written = promise ?? context.eventLoop.makePromise()
         lastWrite = written.futureResult
-        context.write(NIOAny(last), promise: written)
+        emit(last, written)
     }
 
     /// The response's header block. Built from a list, not by `add`, for the fields HPACK may

@@ -129,7 +129,7 @@ extension ClientHandler {
             finish(exchange, status: exchange.status)
             // What arrived before the failure goes out first: the head and a short body, then the cut.
             _ = machine.takeClientFlush()
-            context.map(Self.flushAndClose)
+            context.map(closeNow)
         case .retryOrAnswer(let countAgainstEndpoint, let mayRetry):
             if countAgainstEndpoint { endpointFailed(exchange) }
             if mayRetry, retry(exchange) { return }

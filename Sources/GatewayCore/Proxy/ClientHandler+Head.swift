@@ -64,18 +64,23 @@ extension ClientHandler {
         if close {
             closeAfterWrites(context)
         } else {
-            loop.flushes.flushLater(context)
+            flushLater(context)
         }
     }
 
     /// Closes once everything written so far is on the wire: the way a connection ends after a
     /// complete response (flushes otherwise wait for the end of the tick, see `FlushBatch`).
+    /// On HTTP/2 the stream, not the connection, ends (`HTTP2Stream.finishAfterResponse`).
     func closeAfterWrites(_ context: ChannelHandlerContext) {
-        let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        if let http2 {
+            promise.futureResult.assumeIsolated().whenComplete { _ in http2.finishAfterResponse() }
+        } else {
+            let channel = context.channel
+            promise.futureResult.whenComplete { _ in channel.close(promise: nil) }
+        }
         // An empty write carries the promise: it completes once everything before it is out.
-        send(channel.allocator.buffer(capacity: 0), context: context, promise: promise)
+        send(allocator.buffer(capacity: 0), context: context, promise: promise)
         context.flush()
     }
 }

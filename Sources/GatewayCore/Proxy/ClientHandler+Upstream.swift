@@ -105,7 +105,7 @@ extension ClientHandler: UpstreamDelegate {
     func upstreamReadComplete() {
         if let exchange { writeUnsentHead(exchange) }
         guard let context, machine.takeClientFlush() else { return }
-        loop.flushes.flushLater(context)
+        flushLater(context)
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {

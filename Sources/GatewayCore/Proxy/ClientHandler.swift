@@ -14,8 +14,8 @@ import NIOHTTP2
 /// Pipelined requests are queued here rather than by `HTTPServerPipelineHandler`, which pauses
 /// reading after every request and so costs two `epoll_ctl` calls each.
 final class ClientHandler: ChannelDuplexHandler {
-    /// An HTTP/2 stream's frames (`http2`); HTTP/1.1 parts arrive by `received` instead.
-    typealias InboundIn = HTTP2Frame.FramePayload
+    /// Parts arrive by `received` (HTTP/1.1) or `streamFrame` (HTTP/2), not through the pipeline.
+    typealias InboundIn = ClientRequestPart
     /// Responses leave as bytes framed here (`HeadSerializer`), not through NIO's encoder; on an
     /// HTTP/2 stream `http2` turns them into frames (`send`).
     typealias OutboundIn = ByteBuffer
@@ -39,28 +39,39 @@ final class ClientHandler: ChannelDuplexHandler {
     var peer = Peer(.v4(0), trusted: TrustedProxies([]))
     /// The connection is TLS.
     private let secure: Bool
-    /// Set on an HTTP/2 stream: its frames in and out.
-    let http2: HTTP2StreamCodec?
+    /// Set for an HTTP/2 stream (which has no channel: `context` is its connection's router's).
+    private(set) var http2: HTTP2Stream?
     /// Parts of pipelined requests that arrived while an earlier one was in flight.
     private var queued = CircularBuffer<ClientRequestPart>()
     /// Set while the queue is being handled, so a part handled from it does not handle it again.
     private var isHandlingQueue = false
 
-    init(shared: GatewayShared, loop: LoopContext, secure: Bool = false, http2: HTTP2StreamCodec? = nil) {
+    init(shared: GatewayShared, loop: LoopContext, secure: Bool = false) {
         self.shared = shared
         self.loop = loop
         self.secure = secure
-        self.http2 = http2
         machine = ClientConnectionStateMachine(timeouts: shared.clientTimeouts, now: .now())
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        allocator = context.channel.allocator
-        clientWritable = context.channel.isWritable
+        var peer: Peer?
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }
+        begin(context: context, peer: peer, writable: context.channel.isWritable)
+    }
+
+    /// Starts the handler of an HTTP/2 stream; `context` is the connection router's.
+    func attach(_ stream: HTTP2Stream, context: ChannelHandlerContext, peer: Peer?, writable: Bool) {
+        http2 = stream
+        begin(context: context, peer: peer, writable: writable)
+    }
+
+    private func begin(context: ChannelHandlerContext, peer: Peer?, writable: Bool) {
+        self.context = context
+        allocator = context.channel.allocator
+        clientWritable = writable
+        if let peer { self.peer = peer }
         loop.connections[ObjectIdentifier(self)] = self
     }
 
@@ -70,6 +81,17 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        clientGone()
+        context.fireChannelInactive()
+    }
+
+    /// NIO closed this handler's HTTP/2 stream (or its connection went).
+    func streamClosed() {
+        clientGone()
+        context = nil
+    }
+
+    private func clientGone() {
         loop.connections.removeValue(forKey: ObjectIdentifier(self))
         switch machine.channelClosed() {
         case .abandonExchange(let responseStarted):
@@ -81,7 +103,6 @@ final class ClientHandler: ChannelDuplexHandler {
             break
         }
         queued.removeAll()
-        context.fireChannelInactive()
     }
 
     /// Raw bytes arrived (reported by `HTTP1RequestReader`, before it decodes them).
@@ -97,11 +118,16 @@ final class ClientHandler: ChannelDuplexHandler {
         handle(part, context: context, fromQueue: false)
     }
 
-    /// A frame of this HTTP/2 stream.
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        http2?.read(unwrapInboundIn(data), context: context) { part in
-            handle(part, context: context, fromQueue: false)
-        }
+    /// A HEADERS or DATA frame of this handler's HTTP/2 stream; false when its header block is
+    /// malformed (the stream is then reset).
+    func streamFrame(_ payload: HTTP2Frame.FramePayload) -> Bool {
+        guard let context, let http2 else { return true }
+        return http2.codec.read(payload) { part in handle(part, context: context, fromQueue: false) }
+    }
+
+    /// After a frame of this stream: whether its next ones may come now (a read, on HTTP/1.1).
+    func streamWantsMore() -> Bool {
+        machine.readRequested(upstreamWritable: upstreamWritable)
     }
 
     /// Writes response bytes: as they are on HTTP/1.1, as frames on an HTTP/2 stream.
@@ -149,6 +175,24 @@ final class ClientHandler: ChannelDuplexHandler {
         context.close(promise: nil)
     }
 
+    /// `flushAndClose`, or on HTTP/2 the stream's reset (its connection goes on).
+    func closeNow(_ context: ChannelHandlerContext) {
+        if let http2 {
+            http2.reset(.cancel)
+        } else {
+            Self.flushAndClose(context)
+        }
+    }
+
+    /// A flush at the end of the tick: of this handler's channel, or once of its HTTP/2 connection.
+    func flushLater(_ context: ChannelHandlerContext) {
+        if let http2 {
+            http2.flushLater()
+        } else {
+            loop.flushes.flushLater(context)
+        }
+    }
+
     /// What follows a finished exchange.
     func perform(_ next: ClientConnectionStateMachine.Next) {
         switch next {
@@ -171,14 +215,19 @@ final class ClientHandler: ChannelDuplexHandler {
             _ = queued.popFirst()
             handle(next, context: context, fromQueue: true)
         }
-        if queued.isEmpty, machine.queueEmptied() { context.read() }
+        if queued.isEmpty, machine.queueEmptied() { readMore(context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        streamReadComplete()
+        context.fireChannelReadComplete()
+    }
+
+    /// The client's read is done: what it brought for the upstream goes out.
+    func streamReadComplete() {
         if let connection = exchange?.connection, machine.takeUpstreamFlush() {
             connection.handler.context?.flush()
         }
-        context.fireChannelReadComplete()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -234,16 +283,29 @@ final class ClientHandler: ChannelDuplexHandler {
     }
 
     func resumeClientReads() {
-        if machine.resumeReads() { context?.read() }
+        if machine.resumeReads(), let context { readMore(context) }
+    }
+
+    /// A read of the client's bytes: from its socket, or its HTTP/2 stream's held frames.
+    private func readMore(_ context: ChannelHandlerContext) {
+        if let http2 {
+            http2.resume()
+        } else {
+            context.read()
+        }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let writable = context.channel.isWritable
+        clientWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The client takes more bytes, or no more: its socket's, or its HTTP/2 stream's, state.
+    func clientWritabilityChanged(_ writable: Bool) {
         clientWritable = writable
         if machine.writabilityChanged(isWritable: writable, now: .now()) {
             exchange?.connection?.handler.resumeReading()
         }
-        context.fireChannelWritabilityChanged()
     }
 
     /// Called by the loop's sweeper: every client-side and upstream-response deadline, in one call.
@@ -253,12 +315,12 @@ final class ClientHandler: ChannelDuplexHandler {
         case .none:
             break
         case .close:
-            Self.flushAndClose(context)
+            closeNow(context)
         case .clientStalled:
             // On HTTP/2 the stream cannot move because the client never opens its window: the
             // whole connection goes (SPEC §17), with a GOAWAY that says why.
-            if let connection = context.channel.parent {
-                HTTP2GoAway.clientStalled(connection)
+            if http2 != nil {
+                HTTP2GoAway.clientStalled(context.channel)
             } else {
                 Self.flushAndClose(context)
             }

@@ -47,9 +47,9 @@ enum ClientPipeline {
         try sync.addHandler(client)
     }
 
-    /// One `ClientHandler` per stream (its frames read and written by an `HTTP2StreamCodec`), on
-    /// the connection's event loop, so the forwarding path and its upstream pool stay loop-local
-    /// as for HTTP/1.1.
+    /// One `ClientHandler` per stream, without a channel of its own (`HTTP2StreamRouter`), on the
+    /// connection's event loop, so the forwarding path and its upstream pool stay loop-local as
+    /// for HTTP/1.1.
     static func configureHTTP2(_ channel: any Channel, shared: GatewayShared, loop: LoopContext, secure: Bool) throws {
         let configuration = shared.configuration
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
@@ -58,17 +58,9 @@ enum ClientPipeline {
             HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Windows.stream),
             HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
         ]
-        connection.targetWindowSize = HTTP2Windows.connection
         // Request blocks are checked by `HTTP2StreamCodec` (`HTTP2FieldRules`): NIO's switch
         // checked the gateway's own responses too, a sixth of a request's instructions.
         connection.headerBlockValidation = .disabled
-        var stream = NIOHTTP2Handler.StreamConfiguration()
-        stream.targetWindowSize = HTTP2Windows.stream
-        // As the HTTP/1.1 socket's: a 64 KiB response and its head are out before backpressure.
-        stream.outboundBufferSizeHighWatermark = 1 << 20
-        stream.outboundBufferSizeLowWatermark = 256 * 1024
-        let bound = NIOLoopBound(loop, eventLoop: channel.eventLoop)
-        let values = NIOLoopBound(HTTP2FieldValues(), eventLoop: channel.eventLoop)
         let manager = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
@@ -84,21 +76,10 @@ enum ClientPipeline {
             }))
         // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
         try sync.addHandler(HTTP2FlushCoalescer())
-        _ = try sync.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: connection, streamConfiguration: stream,
-            streamDelegate: HTTP2StreamDelegateBox(manager.http2StreamDelegate)
-        ) { streamChannel in
-            // Not `makeCompletedFuture`: its generic `Result` cost two metadata lookups per stream.
-            do {
-                let codec = HTTP2StreamCodec(values: values.value)
-                try streamChannel.pipeline.syncOperations.addHandler(
-                    ClientHandler(shared: shared, loop: bound.value, secure: secure, http2: codec))
-                return streamChannel.eventLoop.makeSucceededVoidFuture()
-            } catch {
-                return streamChannel.eventLoop.makeFailedFuture(error)
-            }
-        }
+        try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: connection))
+        // The manager counts streams from NIO's events (idle timeout, graceful shutdown).
         try sync.addHandler(manager)
+        try sync.addHandler(HTTP2StreamRouter(shared: shared, loop: loop, secure: secure))
         loop.http2Connections[ObjectIdentifier(channel)] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))

@@ -205,6 +205,37 @@ import Testing
         }
     }
 
+    /// Past the stream's window (1 MiB) and the connection's first one (64 KiB): the gateway
+    /// gives the window back as it forwards the body (`HTTP2InboundWindow`).
+    @Test func anUploadLargerThanTheWindowsArrivesWhole() async throws {
+        try await Self.withH2 { client, _, upstream in
+            let body = (0..<(5 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+            let response = try await client.request(
+                "POST", "/api/v1/conversations",
+                headers: [TestGateway.bearer(), ("content-type", "application/octet-stream")],
+                body: body)
+            #expect(response.status == 200)
+            let recorded = try await upstream.waitForRequests(1)[0]
+            #expect(recorded.bodyCount == body.count)
+        }
+    }
+
+    /// A stream the client resets ends its exchange (the upstream connection is let go, long
+    /// before the 20 s of events end) and nothing else: the connection serves the next request.
+    @Test func aStreamTheClientResetsEndsItsExchangeNotTheConnection() async throws {
+        try await Self.withH2(handler: { _ in .events(count: 200, interval: .milliseconds(100)) }) {
+            client, _, upstream in
+            let stream = try await client.streamAfterFirstData(
+                "/api/v1/agents/a1/stream/c1", headers: [TestGateway.bearer()])
+            // Closing an open stream resets it (its close future reports the reset).
+            try? await stream.close()
+            try await upstream.waitForClosedConnections(1)
+            upstream.setHandler { _ in .json(#"{"ok":true}"#) }
+            let next = try await client.request("GET", "/api/v1/conversations", headers: [TestGateway.bearer()])
+            #expect(next.status == 200)
+        }
+    }
+
     @Test func theAccessLogHasALinePerStream() async throws {
         try await Self.withH2 { client, gateway, _ in
             for index in 0..<3 {

@@ -84,8 +84,49 @@ final class H2TestClient: Sendable {
         return try await promise.futureResult.get()
     }
 
+    /// Opens a GET stream for `path` and returns it once its first DATA frame has arrived;
+    /// closing it then resets it (CANCEL), as a browser does when a page drops an EventSource.
+    func streamAfterFirstData(_ path: String, headers: [(String, String)] = []) async throws -> any Channel {
+        let firstData = channel.eventLoop.makePromise(of: Void.self)
+        let created = channel.eventLoop.makePromise(of: (any Channel).self)
+        multiplexer.createStreamChannel(promise: created) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(FirstDataWaiter(promise: firstData))
+            }
+        }
+        let stream = try await created.futureResult.get()
+        var block = HPACKHeaders([
+            (":method", "GET"), (":scheme", "https"), (":path", path), (":authority", "gateway.test"),
+        ])
+        for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
+        try await stream.writeAndFlush(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: true)))
+        try await firstData.futureResult.get()
+        return stream
+    }
+
     func close() async {
         try? await channel.close()
+    }
+}
+
+/// Completes its promise at a stream's first DATA frame (fails it if the stream ends first).
+private final class FirstDataWaiter: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    private var promise: EventLoopPromise<Void>?
+
+    init(promise: EventLoopPromise<Void>) { self.promise = promise }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .data = unwrapInboundIn(data) {
+            promise?.succeed()
+            promise = nil
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise?.fail(ChannelError.eof)
+        promise = nil
     }
 }
 
