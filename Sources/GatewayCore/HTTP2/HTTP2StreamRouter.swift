@@ -28,6 +28,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     private var flushScheduled = false
     /// Streams that got frames in this read, told when it completes (their upstream flushes).
     private var readThisCycle: [HTTP2Stream] = []
+    private var lastStream: HTTP2Stream?
 
     init(shared: GatewayShared, loop: LoopContext, secure: Bool) {
         self.shared = shared
@@ -53,14 +54,15 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         let stream: HTTP2Stream
         switch frame.payload {
         case .headers:
-            stream = streams[frame.streamID] ?? open(frame.streamID, context: context)
+            stream = self.stream(frame.streamID) ?? open(frame.streamID, context: context)
         case .data:
             // DATA of a stream already reset here: NIO has counted it against the window.
-            guard let known = streams[frame.streamID] else { return }
+            guard let known = self.stream(frame.streamID) else { return }
             stream = known
         default:
             // Resets, window updates, priorities: NIO's state machine has them (and reports a
-            // closed stream with `StreamClosedEvent`).
+            // closed stream with `StreamClosedEvent`); PING and GOAWAY go on to the manager.
+            context.fireChannelRead(data)
             return
         }
         if readThisCycle.last !== stream { readThisCycle.append(stream) }
@@ -76,21 +78,37 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
+    /// NIO reports windows twice for every DATA frame sent or received: those events are told
+    /// by their type's identity (a failing `as` cast of an `Any` cost ~1.5k instructions) and end
+    /// here; the rest go on to the connection manager.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        switch event {
-        case let closed as StreamClosedEvent:
-            streams.removeValue(forKey: closed.streamID)?.closed()
-        case let window as NIOHTTP2WindowUpdatedEvent:
-            guard let size = window.inboundWindowSize else { break }
+        let type = ObjectIdentifier(Swift.type(of: event))
+        if type == Self.windowEvent {
+            let window = event as! NIOHTTP2WindowUpdatedEvent
+            guard let size = window.inboundWindowSize else { return }
             if window.streamID == .rootStream {
                 if let increment = connectionWindow.changed(to: size) { windowUpdate(.rootStream, increment) }
             } else {
-                streams[window.streamID]?.inboundWindowChanged(to: size)
+                stream(window.streamID)?.inboundWindowChanged(to: size)
             }
-        default:
-            break
+            return
+        }
+        if type == Self.closedEvent {
+            let closed = event as! StreamClosedEvent
+            if lastStream?.id == closed.streamID { lastStream = nil }
+            streams.removeValue(forKey: closed.streamID)?.closed()
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    private static let windowEvent = ObjectIdentifier(NIOHTTP2WindowUpdatedEvent.self)
+    private static let closedEvent = ObjectIdentifier(StreamClosedEvent.self)
+
+    /// The stream of `id`; the last one found is kept, as a download's events all name it.
+    private func stream(_ id: HTTP2StreamID) -> HTTP2Stream? {
+        if let lastStream, lastStream.id == id { return lastStream }
+        lastStream = streams[id]
+        return lastStream
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -107,6 +125,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     private func closeAll() {
         let all = streams
         streams.removeAll()
+        lastStream = nil
         for stream in all.values { stream.closed() }
     }
 

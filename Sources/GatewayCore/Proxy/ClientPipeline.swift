@@ -77,9 +77,10 @@ enum ClientPipeline {
         // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
         try sync.addHandler(HTTP2FlushCoalescer())
         try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: connection))
-        // The manager counts streams from NIO's events (idle timeout, graceful shutdown).
-        try sync.addHandler(manager)
         try sync.addHandler(HTTP2StreamRouter(shared: shared, loop: loop, secure: secure))
+        // After the router, which keeps the window events: the manager counts streams from NIO's
+        // other events (idle timeout, graceful shutdown).
+        try sync.addHandler(manager)
         loop.http2Connections[ObjectIdentifier(channel)] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))
