@@ -81,6 +81,10 @@ enum ClientPipeline {
         // After the router, which keeps the window events: the manager counts streams from NIO's
         // other events (idle timeout, graceful shutdown).
         try sync.addHandler(manager)
+        // The channel was active before the manager came (after ALPN, or the sniffed preface):
+        // its timers start at channelActive, which it would never see, and an idle connection
+        // then stayed open for good.
+        manager.channelActive(context: try sync.context(handler: manager))
         loop.http2Connections[ObjectIdentifier(channel)] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in
             loop.http2Connections.removeValue(forKey: ObjectIdentifier(channel))

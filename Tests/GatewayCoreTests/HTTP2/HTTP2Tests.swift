@@ -236,6 +236,33 @@ import Testing
         }
     }
 
+    /// SPEC §10's idle timeout holds for HTTP/2 too: a connection with no stream open for
+    /// CLIENT_IDLE_TIMEOUT_SECONDS gets GOAWAY and is closed, after its last stream or when it
+    /// never opened one (the manager's timer then never started: it came after the channel's
+    /// activation).
+    @Test func anIdleConnectionIsClosed() async throws {
+        let pki = try TestPKI()
+        let credentials = try pki.credentials()
+        try await TestGateway.withUpstream(configure: {
+            $0.tls = credentials
+            $0.clientIdleTimeoutSeconds = 1
+        }) { gateway, _ in
+            let silent = try await H2TestClient.connect(port: gateway.port, tls: try pki.clientContext(alpn: ["h2"]))
+            let used = try await H2TestClient.connect(port: gateway.port, tls: try pki.clientContext(alpn: ["h2"]))
+            #expect(try await used.request("GET", "/health").status == 200)
+            for client in [silent, used] {
+                // The close, or a failure after 10 s (a close future cannot be cancelled).
+                let closed = client.channel.eventLoop.makePromise(of: Void.self)
+                client.channel.closeFuture.cascade(to: closed)
+                let timeout = client.channel.eventLoop.scheduleTask(in: .seconds(10)) {
+                    closed.fail(TestTimeoutError(waitingFor: "the idle connection's close", after: .seconds(10)))
+                }
+                try await closed.futureResult.get()
+                timeout.cancel()
+            }
+        }
+    }
+
     @Test func theAccessLogHasALinePerStream() async throws {
         try await Self.withH2 { client, gateway, _ in
             for index in 0..<3 {
