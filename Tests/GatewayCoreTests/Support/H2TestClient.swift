@@ -59,21 +59,32 @@ final class H2TestClient: Sendable {
         _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         authority: String = "gateway.test", scheme: String = "https"
     ) async throws -> Response {
+        try await request(
+            block: Self.block(method, path, headers: headers, authority: authority, scheme: scheme), body: body)
+    }
+
+    static func block(
+        _ method: String, _ path: String, headers: [(String, String)], authority: String = "gateway.test",
+        scheme: String = "https"
+    ) -> HPACKHeaders {
         var block = HPACKHeaders([(":method", method), (":scheme", scheme), (":path", path), (":authority", authority)])
         for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
-        return try await request(block: block, body: body)
+        return block
+    }
+
+    /// A new stream whose frames go to the handler `makeHandler` makes.
+    private func openStream(_ makeHandler: @escaping @Sendable () -> any ChannelHandler) async throws -> any Channel {
+        let created = channel.eventLoop.makePromise(of: (any Channel).self)
+        multiplexer.createStreamChannel(promise: created) { stream in
+            stream.eventLoop.makeCompletedFuture { try stream.pipeline.syncOperations.addHandler(makeHandler()) }
+        }
+        return try await created.futureResult.get()
     }
 
     /// Sends `block` as it is (names not lower-cased, pseudo-fields as given) on a new stream.
     func request(block: HPACKHeaders, body: [UInt8]? = nil) async throws -> Response {
         let promise = channel.eventLoop.makePromise(of: Response.self)
-        let created = channel.eventLoop.makePromise(of: (any Channel).self)
-        multiplexer.createStreamChannel(promise: created) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
-            }
-        }
-        let stream = try await created.futureResult.get()
+        let stream = try await openStream { ResponseCollector(promise: promise) }
         stream.write(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: body == nil)), promise: nil)
         if let body {
             stream.write(
@@ -88,17 +99,8 @@ final class H2TestClient: Sendable {
     /// closing it then resets it (CANCEL), as a browser does when a page drops an EventSource.
     func streamAfterFirstData(_ path: String, headers: [(String, String)] = []) async throws -> any Channel {
         let firstData = channel.eventLoop.makePromise(of: Void.self)
-        let created = channel.eventLoop.makePromise(of: (any Channel).self)
-        multiplexer.createStreamChannel(promise: created) { stream in
-            stream.eventLoop.makeCompletedFuture {
-                try stream.pipeline.syncOperations.addHandler(FirstDataWaiter(promise: firstData))
-            }
-        }
-        let stream = try await created.futureResult.get()
-        var block = HPACKHeaders([
-            (":method", "GET"), (":scheme", "https"), (":path", path), (":authority", "gateway.test"),
-        ])
-        for (name, value) in headers { block.add(name: name.lowercased(), value: value) }
+        let stream = try await openStream { FirstDataWaiter(promise: firstData) }
+        let block = Self.block("GET", path, headers: headers)
         try await stream.writeAndFlush(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: true)))
         try await firstData.futureResult.get()
         return stream
