@@ -6,8 +6,7 @@ import NIOHTTP2
 /// What turns an HTTP/2 stream's frames into a `ClientHandler`'s request parts and its HTTP/1.1
 /// response bytes back into frames (read back by `HTTP1ResponseBytes`); a response that ends
 /// with its head or its body ends the stream in that same frame. Driven by the stream's
-/// `ClientHandler`, not a handler of its own: a second handler per stream cost a context, its
-/// casts and a pipeline hop for every read, write, flush and read request.
+/// `ClientHandler` (reads) and `HTTP2Stream` (writes), not a channel handler of its own.
 ///
 /// The header blocks are checked here (`HTTP2FieldRules`: RFC 9113 §8.2–§8.3, pseudo-fields,
 /// lower-case names, no connection-specific fields, TE only `trailers`); NIO checks content-length
