@@ -1,4 +1,5 @@
 import GatewayCore
+import NIOHTTP2
 import Testing
 
 /// SPEC §10: a body upload that makes no progress for the progress timeout (60 s in production,
@@ -25,6 +26,24 @@ import Testing
             try await client.send(
                 RawHTTPClient.request("POST", path, headers: [CoreProxy.auth, ("Content-Length", "10")]))
             #expect(await client.isClosed(within: .seconds(15)))
+        }
+    }
+
+    /// Over HTTP/2 the stalled upload's stream is reset (CANCEL); the connection and its other
+    /// streams go on.
+    @Test(.timeLimit(.minutes(1))) func stalledHTTP2UploadResetsOnlyItsStream() async throws {
+        try await TestGateway.withUpstream(configure: { $0.progressTimeoutSeconds = 1 }) { gateway, _ in
+            let client = try await H2TestClient.connect(port: gateway.port)
+            let block = H2TestClient.block(
+                "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("content-length", "10")], scheme: "http")
+            await #expect(throws: H2TestClient.StreamReset(code: .cancel)) {
+                // Eight of the ten promised bytes never come.
+                try await client.request(block: block, body: Array("ab".utf8), ending: false)
+            }
+            let next = try await client.request(
+                "GET", "/api/v1/conversations", headers: [CoreProxy.auth], scheme: "http")
+            #expect(next.status == 200)
+            await client.close()
         }
     }
 }

@@ -52,7 +52,7 @@ final class H2TestClient: Sendable {
         func header(_ name: String) -> String? { headers.first(name: name) }
     }
 
-    struct StreamReset: Error { let code: HTTP2ErrorCode }
+    struct StreamReset: Error, Equatable { let code: HTTP2ErrorCode }
 
     /// Sends one request on a new stream and waits for its whole response.
     func request(
@@ -82,13 +82,15 @@ final class H2TestClient: Sendable {
     }
 
     /// Sends `block` as it is (names not lower-cased, pseudo-fields as given) on a new stream.
-    func request(block: HPACKHeaders, body: [UInt8]? = nil) async throws -> Response {
+    /// `ending: false` leaves the request open after `body` (an upload that stalls).
+    func request(block: HPACKHeaders, body: [UInt8]? = nil, ending: Bool = true) async throws -> Response {
         let promise = channel.eventLoop.makePromise(of: Response.self)
         let stream = try await openStream { ResponseCollector(promise: promise) }
-        stream.write(HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: body == nil)), promise: nil)
+        stream.write(
+            HTTP2Frame.FramePayload.headers(.init(headers: block, endStream: ending && body == nil)), promise: nil)
         if let body {
             stream.write(
-                HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(bytes: body)), endStream: true)),
+                HTTP2Frame.FramePayload.data(.init(data: .byteBuffer(ByteBuffer(bytes: body)), endStream: ending)),
                 promise: nil)
         }
         stream.flush()
