@@ -20,11 +20,11 @@ pids+=($gateway)
 await_url http://127.0.0.1:18445/health
 measure() {
     local before after
-    before=$(cpu_ticks "$gateway")
+    before=$(cpu_ns "$gateway")
     taskset -c 1 wrk -t1 -c16 -d10s --latency -H "Authorization: Bearer $jwt" \
         http://127.0.0.1:18445/api/v1/conversations | awk '/ 99%/ {print $2} /Requests\/sec/ {print $2}' | paste -sd' '
-    after=$(cpu_ticks "$gateway")
-    echo "gateway CPU $(( (after - before) * 100 / $(getconf CLK_TCK) / 10 ))%"
+    after=$(cpu_ns "$gateway")
+    echo "gateway CPU $(( (after - before) / 100000000 ))%"
 }
 echo "quiet:      p99, req/s = $(measure | paste -sd' ')"
 abusers=()

@@ -34,5 +34,6 @@ await_url() {
     return 1
 }
 
-# cpu_ticks PID: the CPU clock ticks (user + system, getconf CLK_TCK a second) PID has used.
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# cpu_ns PID: the CPU time in nanoseconds all threads of PID have used (the scheduler's count,
+# finer than /proc/PID/stat's clock ticks of 10 ms).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ sum += $1 } END { printf "%.0f\n", sum }'; }
