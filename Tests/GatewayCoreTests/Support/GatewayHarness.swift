@@ -46,9 +46,10 @@ final class TestGateway: Sendable {
         configuration.rateLimitPerMinute = 6_000_000_000
         configuration.rateLimitBurst = 100_000_000
         // Far above any answer a test upstream gives, even beside a fuzzer and a CPU hog (5 s was
-        // once too short there); tests of the timeout set their own.
+        // once too short there); tests of the timeout set their own. The connect timeout too: 2 s
+        // once ran out on loopback in a full parallel run (a 504 where the upstream answered 302).
         configuration.upstreamResponseTimeoutMilliseconds = 30_000
-        configuration.upstreamConnectTimeoutMilliseconds = 2_000
+        configuration.upstreamConnectTimeoutMilliseconds = 10_000
         configuration.shutdownGraceSeconds = 5
         var target = upstream ?? ""
         // Port 1: nothing listens there, and unlike a freed ephemeral port no other test can take it.
