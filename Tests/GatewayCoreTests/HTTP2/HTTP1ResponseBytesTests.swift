@@ -116,17 +116,18 @@ import Testing
         let fields: [HTTP1ResponseBytes.Field] = [
             .init(name: "content-type", value: "application/json"), .init(name: "x-request-id", value: "r1"),
             .init(name: "set-cookie", value: "a=1"), .init(name: "vary", value: "Origin"),
-            .init(name: "set-cookie", value: "b=2"),
+            .init(name: "set-cookie", value: "b=2"), .init(name: "date", value: "Mon, 07 Dec 2026 06:50:00 GMT"),
         ]
         let block = HTTP2StreamCodec.block(status: 201, fields)
         #expect(
             block.map { [$0.name, $0.value] } == [
-                [":status", "201"], ["content-type", "application/json"], ["vary", "Origin"], ["x-request-id", "r1"],
-                ["set-cookie", "a=1"], ["set-cookie", "b=2"],
+                [":status", "201"], ["content-type", "application/json"], ["vary", "Origin"],
+                ["date", "Mon, 07 Dec 2026 06:50:00 GMT"], ["x-request-id", "r1"], ["set-cookie", "a=1"],
+                ["set-cookie", "b=2"],
             ])
         #expect(
             block.map { $0.indexable } == [
-                .indexable, .indexable, .indexable, .nonIndexable, .nonIndexable, .nonIndexable,
+                .indexable, .indexable, .indexable, .indexable, .nonIndexable, .nonIndexable, .nonIndexable,
             ])
         #expect(HTTP2StreamCodec.block(status: 200, []).map { $0.value } == ["200"])
     }
