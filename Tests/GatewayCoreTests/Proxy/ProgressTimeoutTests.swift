@@ -1,5 +1,7 @@
 import GatewayCore
+import NIOCore
 import NIOHTTP2
+import NIOPosix
 import Testing
 
 /// SPEC §10: a body upload that makes no progress for the progress timeout (60 s in production,
@@ -45,5 +47,30 @@ import Testing
             #expect(next.status == 200)
             await client.close()
         }
+    }
+
+    /// Over HTTP/2, an upstream that stops reading the body: the gateway holds the client's frames
+    /// and its window, the upload stops moving, and its stream is reset after the progress timeout
+    /// while the connection serves on.
+    @Test(.timeLimit(.minutes(1))) func http2UploadToAnUpstreamThatStopsReadingIsReset() async throws {
+        let upstream = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(.so_rcvbuf), value: 4096)
+            .childChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let gateway = try await TestGateway.start(upstream: "http://127.0.0.1:\(upstream.localAddress!.port!)") {
+            $0.progressTimeoutSeconds = 1
+        }
+        let client = try await H2TestClient.connect(port: gateway.port)
+        let block = H2TestClient.block(
+            "POST", "/api/v1/conversations", headers: [CoreProxy.auth, ("content-length", "\(16 << 20)")],
+            scheme: "http")
+        await #expect(throws: H2TestClient.StreamReset(code: .cancel)) {
+            try await client.request(block: block, body: Array(repeating: 7, count: 16 << 20))
+        }
+        #expect(try await client.request("GET", "/health", scheme: "http").status == 200)
+        await client.close()
+        await gateway.shutdown()
+        try await upstream.close()
     }
 }
