@@ -34,6 +34,6 @@ await_url() {
     return 1
 }
 
-# cpu_ns PID: the CPU time in nanoseconds all threads of PID have used (the scheduler's count,
-# finer than /proc/PID/stat's clock ticks of 10 ms).
+# cpu_ns PID: the CPU time in nanoseconds PID's live threads have used (the scheduler's count,
+# finer than /proc/PID/stat's clock ticks of 10 ms; the gateway's threads live as long as it).
 cpu_ns() { cat /proc/"$1"/task/*/schedstat | awk '{ sum += $1 } END { printf "%.0f\n", sum }'; }
