@@ -220,6 +220,18 @@ import Testing
         }
     }
 
+    /// A download over TLS arrives byte for byte: its DATA frames leave in full TLS records, each
+    /// frame's header joined to its payload (`HTTP2WriteJoiner`), past the client's first window.
+    @Test func aLargeDownloadArrivesWhole() async throws {
+        let size = (3 << 20) + 12_345
+        try await Self.withH2(handler: { _ in .largeBody(size: size) }) { client, _, _ in
+            let response = try await client.request("GET", "/api/v1/conversations/big", headers: [TestGateway.bearer()])
+            #expect(response.status == 200)
+            #expect(response.body.count == size)
+            #expect(response.body == LargeBodyPattern.bytes(offset: 0, length: size))
+        }
+    }
+
     /// A stream the client resets ends its exchange (the upstream connection is let go, long
     /// before the 20 s of events end) and nothing else: the connection serves the next request.
     @Test func aStreamTheClientResetsEndsItsExchangeNotTheConnection() async throws {
