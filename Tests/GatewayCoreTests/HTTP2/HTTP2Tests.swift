@@ -257,7 +257,9 @@ import Testing
         let credentials = try pki.credentials()
         try await TestGateway.withUpstream(configure: {
             $0.tls = credentials
-            $0.clientIdleTimeoutSeconds = 1
+            // Not 1 s: the used connection's request must come before its idle timer runs out,
+            // and under a full parallel run it once took longer (REFUSED_STREAM).
+            $0.clientIdleTimeoutSeconds = 3
         }) { gateway, _ in
             let silent = try await H2TestClient.connect(port: gateway.port, tls: try pki.clientContext(alpn: ["h2"]))
             let used = try await H2TestClient.connect(port: gateway.port, tls: try pki.clientContext(alpn: ["h2"]))
