@@ -57,6 +57,8 @@ public struct GatewayConfiguration: Sendable {
     public var tls: TLSCredentials? = nil
     /// HTTP2_MAX_CONCURRENT_STREAMS: streams one HTTP/2 connection may have open at once.
     public var http2MaxConcurrentStreams: Int = 100
+    /// Receive windows; not a variable of the SPEC's: tests make them small.
+    public var http2Windows = HTTP2Windows()
     /// HTTP2_ABUSE_BAN_SECONDS: after a connection is cut for abuse (GOAWAY ENHANCE_YOUR_CALM),
     /// its address's new connections are refused this long, doubled for each repeat; 0: never.
     public var http2AbuseBanSeconds: Int64 = 10

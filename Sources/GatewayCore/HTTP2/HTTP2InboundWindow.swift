@@ -1,5 +1,7 @@
-/// When to give a peer back the flow-control window its DATA used (RFC 9113 §6.9, §5.2): once
-/// the window left falls to half the target or under, by what brings it back to the target.
+/// When to give a peer back the flow-control window its DATA used (RFC 9113 §6.9, §5.2): once a
+/// quarter of the target is used, by what brings it back to the target. At half (nghttp2's
+/// choice) a sender waits out a round trip unless the target is twice what a round trip carries;
+/// at a quarter, four thirds of it are enough, for one WINDOW_UPDATE per quarter.
 /// Bytes received but held (a stream whose reads are paused) are not given back until released:
 /// that is how a slow upstream slows the client's upload.
 struct HTTP2InboundWindow {
@@ -33,10 +35,9 @@ struct HTTP2InboundWindow {
     private func increment() -> Int? {
         guard let size else { return nil }
         let open = size + held
-        guard open < target else { return nil }
         let missing = target - open
-        // A negative window (SETTINGS shrank it) is refilled at once; otherwise at half.
-        guard open < 0 || missing >= open else { return nil }
+        // A negative window (SETTINGS shrank it) is past a quarter too.
+        guard missing >= target / 4 else { return nil }
         return min(missing, Int(Int32.max))
     }
 }

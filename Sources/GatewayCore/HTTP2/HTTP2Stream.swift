@@ -2,9 +2,9 @@ import NIOCore
 import NIOHTTP2
 
 /// One request's stream on an HTTP/2 connection whose streams have no channel each
-/// (`HTTP2StreamRouter`): its `ClientHandler` and codec, the frames held while the handler reads
-/// no more (its upstream is slow: the client's window is then not given back), and the DATA
-/// written that the socket has not taken yet. Past `highWatermark` of it the handler is told the
+/// (`HTTP2StreamRouter`): its `ClientHandler` and codec, the body joined or held while the
+/// handler reads no more (its upstream is slow: the client's windows are then not given back;
+/// `HTTP2InboundBody`), and the DATA written that the socket has not taken yet. Past `highWatermark` of it the handler is told the
 /// client is not writable, as a channel would tell it, so a slow reader slows the upstream.
 final class HTTP2Stream {
     let id: HTTP2StreamID
@@ -14,7 +14,9 @@ final class HTTP2Stream {
     /// Weak: a write's promise can complete after the connection's pipeline is gone.
     private weak var router: HTTP2StreamRouter?
     private var window: HTTP2InboundWindow
-    private var held: [HTTP2Frame.FramePayload] = []
+    private var body = HTTP2InboundBody()
+    /// Trailers that came while the body was held: they follow it.
+    private var heldTrailers: HTTP2Frame.FramePayload?
     private var paused = false
     private var receivedEnd = false
     private var resetSent = false
@@ -28,12 +30,14 @@ final class HTTP2Stream {
     static let highWatermark = 1 << 20
     static let lowWatermark = 256 * 1024
 
-    init(id: HTTP2StreamID, codec: HTTP2StreamCodec, client: ClientHandler, router: HTTP2StreamRouter) {
+    init(
+        id: HTTP2StreamID, codec: HTTP2StreamCodec, client: ClientHandler, router: HTTP2StreamRouter, window: Int
+    ) {
         self.id = id
         self.codec = codec
         self.client = client
         self.router = router
-        window = HTTP2InboundWindow(target: HTTP2Windows.stream)
+        self.window = HTTP2InboundWindow(target: window)
     }
 
     // MARK: client to gateway
@@ -41,12 +45,41 @@ final class HTTP2Stream {
     /// A HEADERS or DATA frame of this stream from the client.
     func received(_ payload: HTTP2Frame.FramePayload) {
         guard !isClosed else { return }
-        if paused {
-            if case .data(let data) = payload { window.hold(Self.flowControlled(data)) }
-            held.append(payload)
+        guard case .data(let data) = payload else {
+            // HEADERS: the request's, or trailers after the body.
+            if !paused { handOnBody() }
+            if paused { heldTrailers = payload } else { deliver(payload) }
             return
         }
-        deliver(payload)
+        // Inbound DATA is always bytes (a file region is only ever written).
+        guard case .byteBuffer(let bytes) = data.data else { return }
+        if paused {
+            let count = Self.flowControlled(data)
+            window.hold(count)
+            router?.connectionHolds(count)
+            body.append(bytes, endStream: data.endStream, held: count)
+            return
+        }
+        if body.passesThrough(bytes) { return deliver(payload) }
+        body.append(bytes, endStream: data.endStream, held: nil)
+        if body.isFull { handOnBody() }
+    }
+
+    /// The joined body, while the handler reads; what was held gives the windows back.
+    private func handOnBody() {
+        while !paused && !isClosed, let piece = body.nextPiece() {
+            if piece.released > 0 {
+                if let increment = window.release(piece.released) { router?.windowUpdate(id, increment) }
+                router?.connectionReleases(piece.released)
+            }
+            deliver(.data(.init(data: .byteBuffer(piece.bytes), endStream: piece.endStream)))
+        }
+    }
+
+    /// The connection's read is complete: what was joined goes on, and the upstream is flushed.
+    func readComplete() {
+        handOnBody()
+        client?.streamReadComplete()
     }
 
     private func deliver(_ payload: HTTP2Frame.FramePayload) {
@@ -63,18 +96,23 @@ final class HTTP2Stream {
         if !receivedEnd && !client.streamWantsMore() { paused = true }
     }
 
-    /// The handler reads again: what was held goes to it, and its window back to the client.
+    /// The handler reads again: what was held goes to it, and its windows back to the client.
     func resume() {
         paused = false
-        while !paused && !isClosed && !held.isEmpty {
-            let next = held.removeFirst()
-            if case .data(let data) = next, let increment = window.release(Self.flowControlled(data)) {
-                router?.windowUpdate(id, increment)
-            }
-            deliver(next)
+        handOnBody()
+        if !paused && !isClosed, let trailers = heldTrailers {
+            heldTrailers = nil
+            deliver(trailers)
         }
         // As at the end of a read: what went to the upstream is flushed.
         client?.streamReadComplete()
+    }
+
+    /// What was held is dropped; the connection's window gets it back (the stream's is gone).
+    private func dropHeld() {
+        heldTrailers = nil
+        let released = body.dropAll()
+        if released > 0 { router?.connectionReleases(released) }
     }
 
     /// NIO reports the stream's receive window.
@@ -135,7 +173,7 @@ final class HTTP2Stream {
     func reset(_ code: HTTP2ErrorCode) {
         guard !isClosed && !resetSent, let router, let context = router.context else { return }
         resetSent = true
-        held.removeAll()
+        dropHeld()
         busy += 1
         context.write(NIOAny(HTTP2Frame(streamID: id, payload: .rstStream(code))), promise: nil)
         busy -= 1
@@ -159,7 +197,7 @@ final class HTTP2Stream {
     func closed() {
         guard !isClosed else { return }
         isClosed = true
-        held.removeAll()
+        dropHeld()
         guard busy > 0, let eventLoop = router?.context?.eventLoop else { return tellClient() }
         eventLoop.assumeIsolated().execute { self.tellClient() }
     }

@@ -20,7 +20,8 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     /// The connection's repeated response values, shared by its streams.
     private let values = HTTP2FieldValues()
     private var streams: [HTTP2StreamID: HTTP2Stream] = [:]
-    private var connectionWindow = HTTP2InboundWindow(target: HTTP2Windows.connection)
+    private var connectionWindow: HTTP2InboundWindow
+    private var connectionWindowOpened = false
     private(set) var context: ChannelHandlerContext?
     private var peer: Peer?
     /// The connection's socket takes more bytes.
@@ -34,6 +35,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         self.shared = shared
         self.loop = loop
         self.secure = secure
+        connectionWindow = HTTP2InboundWindow(target: shared.configuration.http2Windows.connection)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -42,6 +44,21 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }
+        if context.channel.isActive { openConnectionWindow() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        openConnectionWindow()
+        context.fireChannelActive()
+    }
+
+    /// The connection's window starts at 64 KiB whatever SETTINGS say (RFC 9113 §6.9.2): it is
+    /// opened to its target with the preface (NIO's handler, before this one, has sent it), not
+    /// a round trip after the first upload's first 64 KiB.
+    private func openConnectionWindow() {
+        guard !connectionWindowOpened else { return }
+        connectionWindowOpened = true
+        if let increment = connectionWindow.changed(to: 65_535) { windowUpdate(.rootStream, increment) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -73,7 +90,7 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         if !readThisCycle.isEmpty {
             let touched = readThisCycle
             readThisCycle.removeAll(keepingCapacity: true)
-            for stream in touched { stream.client?.streamReadComplete() }
+            for stream in touched { stream.readComplete() }
         }
         context.fireChannelReadComplete()
     }
@@ -131,7 +148,9 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
 
     private func open(_ id: HTTP2StreamID, context: ChannelHandlerContext) -> HTTP2Stream {
         let client = ClientHandler(shared: shared, loop: loop, secure: secure)
-        let stream = HTTP2Stream(id: id, codec: HTTP2StreamCodec(values: values), client: client, router: self)
+        let stream = HTTP2Stream(
+            id: id, codec: HTTP2StreamCodec(values: values), client: client, router: self,
+            window: shared.configuration.http2Windows.stream)
         streams[id] = stream
         client.attach(stream, context: context, peer: peer, writable: isWritable)
         return stream
@@ -144,6 +163,17 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
             wrapOutboundOut(HTTP2Frame(streamID: id, payload: .windowUpdate(windowSizeIncrement: increment))),
             promise: nil)
         flushLater()
+    }
+
+    /// A stream holds `count` bytes for its slow handler: the connection's window keeps them too,
+    /// so what one connection makes the gateway hold stays within it.
+    func connectionHolds(_ count: Int) {
+        connectionWindow.hold(count)
+    }
+
+    /// Held bytes handed on or dropped: the connection's window gets them back.
+    func connectionReleases(_ count: Int) {
+        if let increment = connectionWindow.release(count) { windowUpdate(.rootStream, increment) }
     }
 
     /// One flush of the connection at the end of the tick, however many streams asked.

@@ -55,7 +55,7 @@ enum ClientPipeline {
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: configuration.http2MaxConcurrentStreams),
-            HTTP2Setting(parameter: .initialWindowSize, value: HTTP2Windows.stream),
+            HTTP2Setting(parameter: .initialWindowSize, value: configuration.http2Windows.stream),
             HTTP2Setting(parameter: .maxHeaderListSize, value: 64 * 1024),
         ]
         // Request blocks are checked by `HTTP2StreamCodec` (`HTTP2FieldRules`): NIO's switch
@@ -106,11 +106,4 @@ extension ClientPipeline {
                 "offences": "\(ban.offences)",
             ])
     }
-}
-
-/// HTTP/2 flow-control windows (SPEC §17: one 64 MiB download over one stream no slower than
-/// over HTTP/1.1). The defaults (64 KiB) cap a stream at one window per round trip.
-enum HTTP2Windows {
-    static let stream = 1 << 20
-    static let connection = 8 << 20
 }

@@ -1,7 +1,6 @@
 import GatewayCore
 import NIOCore
 import NIOHTTP2
-import NIOPosix
 import Testing
 
 /// SPEC §10: a body upload that makes no progress for the progress timeout (60 s in production,
@@ -53,11 +52,7 @@ import Testing
     /// and its window, the upload stops moving, and its stream is reset after the progress timeout
     /// while the connection serves on.
     @Test(.timeLimit(.minutes(1))) func http2UploadToAnUpstreamThatStopsReadingIsReset() async throws {
-        let upstream = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.socketOption(.so_rcvbuf), value: 4096)
-            .childChannelOption(.autoRead, value: false)
-            .bind(host: "127.0.0.1", port: 0).get()
+        let upstream = try await StalledUpstream.start()
         let gateway = try await TestGateway.start(upstream: "http://127.0.0.1:\(upstream.localAddress!.port!)") {
             $0.progressTimeoutSeconds = 1
         }
