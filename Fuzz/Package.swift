@@ -6,7 +6,7 @@ import PackageDescription
 // `--sanitize=fuzzer --sanitize=address` in debug (bounds checks of unsafe buffers stay on) and runs.
 let targets = [
     "FuzzRequestHead", "FuzzUpstreamResponse", "FuzzChunkedBody", "FuzzUpstreamDifferential", "FuzzRequestDifferential", "FuzzJWT",
-    "FuzzIPAddress", "FuzzRESP", "FuzzHTTP2Fields",
+    "FuzzIPAddress", "FuzzRESP", "FuzzHTTP2Fields", "FuzzHTTP2ReadAligner",
 ]
 
 let package = Package(

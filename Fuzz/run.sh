@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzRequestDifferential FuzzJWT FuzzIPAddress FuzzRESP FuzzHTTP2Fields)
+TARGETS=(FuzzRequestHead FuzzUpstreamResponse FuzzChunkedBody FuzzUpstreamDifferential FuzzRequestDifferential FuzzJWT FuzzIPAddress FuzzRESP FuzzHTTP2Fields FuzzHTTP2ReadAligner)
 what=${1:-all}
 seconds=${2:-60}
 

@@ -76,6 +76,7 @@ enum ClientPipeline {
             }))
         // Above the watcher: a GOAWAY it sees is flushed at once, the rest wait for the tick's end.
         try sync.addHandler(HTTP2FlushCoalescer())
+        try sync.addHandler(HTTP2ReadAligner())
         try sync.addHandler(NIOHTTP2Handler(mode: .server, connectionConfiguration: connection))
         try sync.addHandler(HTTP2StreamRouter(shared: shared, loop: loop, secure: secure))
         // After the router, which keeps the window events: the manager counts streams from NIO's

@@ -46,14 +46,7 @@ import Testing
         try await TestGateway.withUpstream { gateway, upstream in
             let client = try await RawHTTPClient.connect(port: gateway.port)
             let body = (0..<3000).map { UInt8(truncatingIfNeeded: $0 % 251) }
-            var bytes = H2Frames.start()
-            bytes += H2Frames.frame(
-                .headers, flags: H2Frames.endHeaders, stream: 1,
-                payload: [0x83]
-                    + H2Frames.requestBlock(path: "/api/v1/conversations", authorization: CoreProxy.auth.1)
-                    .dropFirst())
-            for byte in body { bytes += H2Frames.frame(.data, stream: 1, payload: [byte]) }
-            bytes += H2Frames.frame(.data, flags: H2Frames.endStream, stream: 1)
+            let bytes = H2Frames.start() + H2Frames.postInOneByteFrames(body, authorization: CoreProxy.auth.1)
             try await client.send(bytes)
             let recorded = try await upstream.waitForRequests(1)[0]
             #expect(recorded.method == "POST")

@@ -36,6 +36,16 @@ enum H2Frames {
         return block
     }
 
+    /// Stream 1: `POST /api/v1/conversations` with `body` one byte per DATA frame, then an empty
+    /// DATA frame that ends the stream.
+    static func postInOneByteFrames(_ body: [UInt8], authorization: String) -> [UInt8] {
+        // :method POST (static index 3) in place of GET.
+        let block = [0x83] + requestBlock(path: "/api/v1/conversations", authorization: authorization).dropFirst()
+        var bytes = frame(.headers, flags: endHeaders, stream: 1, payload: block)
+        for byte in body { bytes += frame(.data, stream: 1, payload: [byte]) }
+        return bytes + frame(.data, flags: endStream, stream: 1)
+    }
+
     /// A string literal without Huffman coding: its length as a 7-bit-prefix integer (RFC 7541
     /// §5.1), then its bytes.
     static func literal(_ text: String) -> [UInt8] {
