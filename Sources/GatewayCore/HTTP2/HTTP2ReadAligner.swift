@@ -22,13 +22,14 @@ final class HTTP2ReadAligner: ChannelInboundHandler {
         let start = cuts.offset
         let cut = cuts.feed(bytes)
         if var earlier = held {
+            // Unshared, so a frame that comes a byte per read is appended to, not copied each time.
+            held = nil
             guard cut > start else {
                 // Still inside the held frame.
                 earlier.writeBuffer(&bytes)
                 held = earlier
                 return
             }
-            held = nil
             context.fireChannelRead(wrapInboundOut(earlier))
         }
         let handed = cut - start

@@ -2,10 +2,11 @@ import NIOCore
 import NIOHTTP2
 
 /// One request's stream on an HTTP/2 connection whose streams have no channel each
-/// (`HTTP2StreamRouter`): its `ClientHandler` and codec, the body joined or held while the
+/// (`HTTP2StreamRouter`): its `ClientHandler` and codec, its body joined or held while the
 /// handler reads no more (its upstream is slow: the client's windows are then not given back;
-/// `HTTP2InboundBody`), and the DATA written that the socket has not taken yet. Past `highWatermark` of it the handler is told the
-/// client is not writable, as a channel would tell it, so a slow reader slows the upstream.
+/// `HTTP2InboundBody`), and the DATA written that the socket has not taken yet. Past
+/// `highWatermark` of it the handler is told the client is not writable, as a channel would tell
+/// it, so a slow reader slows the upstream.
 final class HTTP2Stream {
     let id: HTTP2StreamID
     let codec: HTTP2StreamCodec
