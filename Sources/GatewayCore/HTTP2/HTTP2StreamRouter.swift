@@ -21,7 +21,6 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
     private let values = HTTP2FieldValues()
     private var streams: [HTTP2StreamID: HTTP2Stream] = [:]
     private var connectionWindow: HTTP2InboundWindow
-    private var connectionWindowOpened = false
     private(set) var context: ChannelHandlerContext?
     private var peer: Peer?
     /// The connection's socket takes more bytes.
@@ -44,21 +43,13 @@ final class HTTP2StreamRouter: ChannelInboundHandler {
         if let address = context.channel.remoteAddress, let ip = IPAddress(address) {
             peer = Peer(ip, trusted: shared.pipeline.clients.trusted, secure: secure)
         }
-        if context.channel.isActive { openConnectionWindow() }
-    }
-
-    func channelActive(context: ChannelHandlerContext) {
-        openConnectionWindow()
-        context.fireChannelActive()
-    }
-
-    /// The connection's window starts at 64 KiB whatever SETTINGS say (RFC 9113 §6.9.2): it is
-    /// opened to its target with the preface (NIO's handler, before this one, has sent it), not
-    /// a round trip after the first upload's first 64 KiB.
-    private func openConnectionWindow() {
-        guard !connectionWindowOpened else { return }
-        connectionWindowOpened = true
-        if let increment = connectionWindow.changed(to: 65_535) { windowUpdate(.rootStream, increment) }
+        // The connection's window starts at 64 KiB whatever SETTINGS say (RFC 9113 §6.9.2): it
+        // is opened to its target with the preface, which NIO's handler (added before this one,
+        // on a channel already active after ALPN or the sniffed preface) has sent; not a round
+        // trip after the first upload's first 64 KiB.
+        if context.channel.isActive, let increment = connectionWindow.changed(to: 65_535) {
+            windowUpdate(.rootStream, increment)
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

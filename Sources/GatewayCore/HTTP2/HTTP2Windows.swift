@@ -4,7 +4,7 @@
 /// took 7× HTTP/1.1's time with 1 MiB, 1.25× with 8 MiB, the same with 16 MiB. Bytes held for a
 /// slow upstream stay within the windows: the connection's bounds what one connection can make
 /// the gateway hold, and is twice a stream's so that one stalled upload does not stop the others.
-public struct HTTP2Windows: Sendable, Equatable {
+public struct HTTP2Windows: Sendable {
     public var stream = 16 << 20
     public var connection = 32 << 20
 
