@@ -59,6 +59,28 @@ import Testing
         }
     }
 
+    /// Trailers after small DATA frames: the joined body goes on before them (DATA after the
+    /// trailers would be a malformed request: the stream would be reset).
+    @Test func trailersFollowAJoinedBody() async throws {
+        try await TestGateway.withUpstream { gateway, upstream in
+            let client = try await RawHTTPClient.connect(port: gateway.port)
+            let body = (0..<100).map { UInt8(truncatingIfNeeded: $0 + 7) }
+            // x-checksum: abc, a literal without indexing.
+            let trailers: [UInt8] = [0x00] + H2Frames.literal("x-checksum") + H2Frames.literal("abc")
+            try await client.send(
+                H2Frames.start()
+                    + H2Frames.postInOneByteFrames(body, authorization: CoreProxy.auth.1, trailers: trailers))
+            let recorded = try await upstream.waitForRequests(1)[0]
+            #expect(recorded.body == body)
+            let frames = try await Self.frames(from: client) { frames in
+                frames.contains { $0.stream == 1 && $0.flags & H2Frames.endStream != 0 }
+                    || frames.contains { $0.kind == H2Frames.Kind.rstStream.rawValue }
+            }
+            #expect(!frames.contains { $0.kind == H2Frames.Kind.rstStream.rawValue })
+            await client.close()
+        }
+    }
+
     /// Bytes a stream held for its stalled upstream go back to the connection's window when the
     /// stream ends: here they fill it, and the next upload on the connection could not move.
     @Test(.timeLimit(.minutes(1))) func heldBytesGoBackToTheConnectionWhenTheirStreamEnds() async throws {

@@ -37,13 +37,14 @@ enum H2Frames {
     }
 
     /// Stream 1: `POST /api/v1/conversations` with `body` one byte per DATA frame, then an empty
-    /// DATA frame that ends the stream.
-    static func postInOneByteFrames(_ body: [UInt8], authorization: String) -> [UInt8] {
+    /// DATA frame that ends the stream, or a trailer block (HPACK) that does.
+    static func postInOneByteFrames(_ body: [UInt8], authorization: String, trailers: [UInt8]? = nil) -> [UInt8] {
         // :method POST (static index 3) in place of GET.
         let block = [0x83] + requestBlock(path: "/api/v1/conversations", authorization: authorization).dropFirst()
         var bytes = frame(.headers, flags: endHeaders, stream: 1, payload: block)
         for byte in body { bytes += frame(.data, stream: 1, payload: [byte]) }
-        return bytes + frame(.data, flags: endStream, stream: 1)
+        guard let trailers else { return bytes + frame(.data, flags: endStream, stream: 1) }
+        return bytes + frame(.headers, flags: endHeaders | endStream, stream: 1, payload: trailers)
     }
 
     /// A string literal without Huffman coding: its length as a 7-bit-prefix integer (RFC 7541
